@@ -1,0 +1,20 @@
+/** @module `dfp config show`: the resolved configuration and where it came from. */
+import type { Command } from 'commander';
+import YAML from 'yaml';
+import { defineAction, withCommonOptions } from '../context.ts';
+
+export function registerConfig(program: Command): void {
+  const config = program.command('config').description('inspect the resolved configuration');
+  withCommonOptions(
+    config
+      .command('show')
+      .description('print the configuration after presets, DFP_* variables and key=value overrides')
+      .argument('[overrides...]', 'key=value overrides or group=preset choices')
+      .addHelpText('after', '\nExamples:\n  dfp config show\n  dfp config show model=classifier lake.backend=s3 --json\n  DFP_LAKE__BACKEND=s3 dfp config show'),
+  ).action(
+    defineAction(async (ctx) => ({
+      result: { config: ctx.config, presets: ctx.loaded.presets, sources: ctx.loaded.sources },
+      human: `# presets: ${Object.entries(ctx.loaded.presets).map(([g, p]) => `${g}=${p}`).join(' ')}\n${YAML.stringify(ctx.config)}`,
+    })),
+  );
+}

@@ -1,0 +1,86 @@
+/**
+ * @module What every command gets: the resolved config, a logger, a progress reporter and the output
+ * mode, plus `defineAction`, which turns a handler into a commander action with the shared behaviour:
+ * `key=value` overrides, --json (exactly one JSON document on stdout), -v, and errors as one line.
+ */
+import type { Command } from 'commander';
+import { type LoadedConfig, loadConfig } from '../core/config/load.ts';
+import type { DfpConfig } from '../core/config/schema.ts';
+import { DfpError, exitCodeFor, isDfpError, messageOf } from '../core/errors.ts';
+import type { Progress } from '../core/progress.ts';
+import { silentProgress } from '../core/progress.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import { terminalProgress } from './progress-bar.ts';
+
+export interface CommandContext {
+  config: DfpConfig;
+  loaded: LoadedConfig;
+  log: Logger;
+  progress: Progress;
+  json: boolean;
+}
+
+/** A handler returns the JSON result and the text a person reads; the wrapper prints one of them. */
+export interface CommandOutput {
+  result: unknown;
+  human: string;
+}
+
+interface CommonOptions {
+  json?: boolean;
+  verbose?: number;
+}
+
+/** Adds --json and -v to a command; call it on every leaf command. */
+export function withCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print exactly one JSON document on stdout (for scripts)')
+    .option('-v, --verbose', 'log more to stderr (-v info, -vv debug)', (_v: string, prev: number) => prev + 1, 0);
+}
+
+export let lastExitCode = 0;
+
+/**
+ * Wraps a handler. `positional` are the command's own arguments; anything of the form key=value among
+ * the trailing `[overrides...]` goes to the config loader.
+ */
+export function defineAction(handler: (ctx: CommandContext, args: string[], opts: Record<string, unknown>) => Promise<CommandOutput>) {
+  return async (...raw: unknown[]): Promise<void> => {
+    const command = raw[raw.length - 1] as Command;
+    const opts = command.opts() as CommonOptions & Record<string, unknown>;
+    const positional = (raw.slice(0, -2) as (string | string[] | undefined)[]).flatMap((a) => (a === undefined ? [] : Array.isArray(a) ? a : [a]));
+    const overrides = positional.filter((a) => /^[+\w.-]+=/.test(a));
+    const args = positional.filter((a) => !/^[+\w.-]+=/.test(a));
+    const json = Boolean(opts.json);
+    try {
+      const loaded = loadConfig({ overrides });
+      const verbose = opts.verbose ?? 0;
+      const level = verbose >= 2 ? 'debug' : verbose === 1 ? 'info' : loaded.config.log.level;
+      const ctx: CommandContext = {
+        config: loaded.config,
+        loaded,
+        log: createLogger(level),
+        progress: json ? silentProgress : terminalProgress(),
+        json,
+      };
+      const out = await handler(ctx, args, opts);
+      process.stdout.write(json ? `${toJson(out.result)}\n` : out.human.endsWith('\n') || out.human === '' ? out.human : `${out.human}\n`);
+      lastExitCode = 0;
+    } catch (e) {
+      reportError(e, json);
+      lastExitCode = exitCodeFor(e);
+    }
+  };
+}
+
+export function reportError(e: unknown, json: boolean): void {
+  const error = isDfpError(e) ? e : new DfpError('INTERNAL', messageOf(e));
+  if (json) process.stdout.write(`${toJson({ error: error.toJSON() })}\n`);
+  process.stderr.write(`dfp: ${error.code === 'INTERNAL' ? 'internal error' : 'error'}: ${error.message}\n`);
+  if (!isDfpError(e) && e instanceof Error && process.env.DFP_DEBUG) process.stderr.write(`${e.stack}\n`);
+}
+
+/** JSON with bigint as number (DuckDB returns BIGINT as bigint) and stable formatting. */
+export function toJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), indent);
+}

@@ -1,0 +1,40 @@
+/**
+ * @module The dfp command line. Each capability registers its commands from its own file under
+ * commands/; this file only assembles them and turns failures into exit codes.
+ */
+import { Command, CommanderError } from 'commander';
+import { lastExitCode, reportError } from './context.ts';
+import { registerConfig } from './commands/config.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('dfp')
+    .description('Digital Fingerprinting: learn the behavioural fingerprint of Android apps and flag malware')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Configuration: presets in conf/ (data, model, engine, store, orchestration), overridden by
+DFP_SECTION__KEY=value variables and key=value arguments, e.g. \`dfp config show lake.backend=s3\`.
+Everything dfp writes goes to the workspace (./.dfp, or DFP_HOME).
+Every command takes --json (one JSON document on stdout) and -v (logs on stderr).`,
+    );
+  registerConfig(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return lastExitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version are "errors" to commander but successes to the user
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+    }
+    reportError(e, argv.includes('--json'));
+    return 70;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * @module The configuration schema: every key dfp understands, its type, allowed values and default.
+ * Presets in conf/ and key=value overrides are validated against it, so a typo is an error that names
+ * the key instead of a setting silently ignored. Later capabilities add their section here.
+ */
+import { z } from 'zod';
+
+const s3 = z
+  .object({
+    endpoint: z.string().optional().describe('S3 endpoint URL; empty for AWS itself (MinIO, lakeFS gateway, moto: http://host:port)'),
+    bucket: z.string().default('dfp'),
+    prefix: z.string().default('lake'),
+    region: z.string().default('us-east-1'),
+    access_key_id: z.string().optional(),
+    secret_access_key: z.string().optional(),
+    force_path_style: z.boolean().default(true),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    workspace: z.string().default('.dfp').describe('directory that holds everything dfp writes (DFP_HOME overrides)'),
+    log: z
+      .object({ level: z.enum(['silent', 'error', 'warn', 'info', 'debug', 'trace']).default('warn') })
+      .strict()
+      .prefault({}),
+    data: z
+      .object({
+        name: z.string().default('kronodroid'),
+        source: z.string().default('kronodroid:real').describe('default ingest source: a path, URL, kaggle:owner/dataset or kronodroid:real|emulator'),
+        cache_dir: z.string().default('cache/downloads').describe('download cache, relative to the workspace'),
+        download_retries: z.number().int().min(0).max(20).default(4),
+        kronodroid: z
+          .object({
+            real: z.array(z.string()).default([
+              'https://github.com/aleguma/kronodroid/raw/main/real_device/real_legitimate_v1.zip',
+              'https://github.com/aleguma/kronodroid/raw/main/real_device/real_malware_v1.zip',
+            ]),
+            emulator: z.array(z.string()).default([
+              'https://github.com/aleguma/kronodroid/raw/main/emulator/emu_legitimate_v1.zip',
+              'https://github.com/aleguma/kronodroid/raw/main/emulator/emu_malware_v1.zip',
+            ]),
+          })
+          .strict()
+          .prefault({}),
+        kaggle_api: z.string().default('https://www.kaggle.com/api/v1'),
+      })
+      .strict()
+      .prefault({}),
+    lake: z
+      .object({
+        backend: z.enum(['local', 's3']).default('local'),
+        path: z.string().default('lake').describe('local backend: repository directory, relative to the workspace'),
+        default_branch: z.string().default('main'),
+        author: z.string().optional().describe('commit author; defaults to $USER'),
+        s3: s3.prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    engine: z
+      .object({
+        name: z.enum(['duckdb']).default('duckdb'),
+        threads: z.number().int().min(1).max(256).optional(),
+        memory_limit: z.string().optional().describe('DuckDB memory_limit, e.g. 4GB'),
+      })
+      .strict()
+      .prefault({}),
+    store: z
+      .object({
+        online: z.enum(['embedded', 'redis']).default('embedded'),
+        redis_url: z.string().default('redis://127.0.0.1:6379'),
+      })
+      .strict()
+      .prefault({}),
+    model: z
+      .object({
+        name: z.enum(['autoencoder', 'classifier']).default('autoencoder'),
+      })
+      .passthrough()
+      .prefault({}),
+    train: z.record(z.string(), z.unknown()).default({}),
+    orchestration: z
+      .object({
+        name: z.enum(['local', 'kubeflow']).default('local'),
+      })
+      .passthrough()
+      .prefault({}),
+  })
+  .strict();
+
+export type DfpConfig = z.infer<typeof configSchema>;
+
+/** Config groups that `group=preset` selects (Hydra style); each has a folder of YAML presets in conf/. */
+export const CONFIG_GROUPS = ['data', 'model', 'engine', 'store', 'orchestration'] as const;
+export type ConfigGroup = (typeof CONFIG_GROUPS)[number];

@@ -1,0 +1,102 @@
+/**
+ * @module The versioned lake as the rest of dfp sees it: tables (Parquet files) in commits on branches,
+ * with tags, log, diff and time travel. The core holds only this contract. Implementations live in
+ * src/lake/: today a commit model of our own over an object store (local directory or S3); a lakeFS
+ * adapter (branches, commits and merges through its REST API) can implement the same interface later
+ * without touching anything that calls it.
+ */
+
+/** A table as recorded in a commit. The Parquet object is content-addressed, so equal data = equal hash. */
+export interface TableEntry {
+  /** sha256 of the Parquet bytes; also the object's name in the store. */
+  content_hash: string;
+  rows: number;
+  /** sha256 of the ordered column names and types. */
+  schema_hash: string;
+  columns: { name: string; type: string }[];
+  /** Column that identifies a row, for row-level diffs (KronoDroid: sha256). */
+  key?: string;
+}
+
+export interface CommitSource {
+  /** Where the data came from, as the user named it (path, URL, kaggle:…). */
+  uri: string;
+  /** sha256 of the source bytes. */
+  sha256: string;
+  bytes?: number;
+}
+
+export interface Commit {
+  /** sha256 of the commit's canonical JSON (everything below), hex. */
+  id: string;
+  parents: string[];
+  message: string;
+  author: string;
+  /** ISO-8601 time of the commit. */
+  time: string;
+  tables: Record<string, TableEntry>;
+  /** Free-form, but ingest writes: sources, row counts, quarantine counts, schema hash. */
+  metadata: Record<string, unknown>;
+}
+
+export interface RefInfo {
+  name: string;
+  kind: 'branch' | 'tag';
+  commit: string;
+}
+
+/** A table change for a commit: a local Parquet file to store, or null to drop the table. */
+export type TableWrite = { file: string; key?: string } | null;
+
+export interface CommitRequest {
+  branch: string;
+  message: string;
+  author?: string;
+  /** Only these tables change; others carry over from the parent. */
+  tables: Record<string, TableWrite>;
+  metadata?: Record<string, unknown>;
+  /**
+   * The head the writer read before preparing the change. If the branch has moved since, the commit
+   * fails with a CONFLICT error instead of overwriting someone else's work. Undefined: current head.
+   */
+  expectedHead?: string | null;
+}
+
+export interface TableDiff {
+  table: string;
+  status: 'added' | 'removed' | 'changed' | 'unchanged';
+  rows_before: number;
+  rows_after: number;
+  /** Row-level counts by the table's key, when both sides have one. */
+  rows_added?: number;
+  rows_removed?: number;
+  rows_changed?: number;
+  schema_changed?: boolean;
+}
+
+export interface LakeDiff {
+  from: string;
+  to: string;
+  tables: TableDiff[];
+}
+
+export interface VersionedLake {
+  /** Human description of where the lake lives (a directory, s3://bucket/prefix, a lakeFS repo). */
+  readonly location: string;
+  /** Creates the default branch with an empty root commit if the lake is new. Idempotent. */
+  init(defaultBranch: string): Promise<void>;
+  /** A branch or tag name, a full commit id or a unique prefix of one (at least 7 hex digits). */
+  resolve(ref: string): Promise<Commit>;
+  /** Branch head commit id, or null when the branch does not exist. */
+  head(branch: string): Promise<string | null>;
+  commit(request: CommitRequest): Promise<Commit>;
+  branches(): Promise<RefInfo[]>;
+  tags(): Promise<RefInfo[]>;
+  createBranch(name: string, from: string): Promise<RefInfo>;
+  tag(name: string, ref: string): Promise<RefInfo>;
+  /** Commits reachable from ref, newest first. */
+  log(ref: string, limit?: number): Promise<Commit[]>;
+  /** A local Parquet path holding the table at ref (downloaded and cached when the store is remote). */
+  tablePath(ref: string, table: string): Promise<string>;
+  diff(from: string, to: string): Promise<LakeDiff>;
+}
