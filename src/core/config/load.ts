@@ -182,6 +182,6 @@ function knownKeys(path: PropertyKey[]): string[] {
 
 function unwrap(node: z.ZodType): z.ZodType {
   let n = node;
-  while (n instanceof z.ZodDefault || n instanceof z.ZodOptional) n = n.unwrap() as z.ZodType;
+  while (n instanceof z.ZodDefault || n instanceof z.ZodPrefault || n instanceof z.ZodOptional) n = n.unwrap() as z.ZodType;
   return n;
 }
