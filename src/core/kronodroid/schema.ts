@@ -36,6 +36,19 @@ export const DESCRIPTIVE_COLUMNS = ['MalFamily', 'Categories'] as const;
 export const DATE_COLUMNS = ['EarliestModDate', 'HighestModDate', 'FirstModDate', 'LastModDate', 'Highest-date', 'year_month'] as const;
 export const DATE_SENTINEL = '1980-01-01';
 
+/**
+ * SQL engines (DuckDB, Spark) treat identifiers case-insensitively, and KronoDroid has both the system
+ * call `reboot` and the permission `REBOOT`. In the lake the permission is `REBOOT_PERMISSION`; sources
+ * may name it `REBOOT` (the published header) or `REBOOT_1` (DuckDB's automatic de-duplication).
+ */
+export const PERMISSION_REBOOT_LAKE_NAME = 'REBOOT_PERMISSION';
+export const SOURCE_ALIASES: Readonly<Record<string, string>> = { REBOOT: PERMISSION_REBOOT_LAKE_NAME, REBOOT_1: PERMISSION_REBOOT_LAKE_NAME };
+
+/** The lake's name for a column as a source file spells it (exact case). */
+export function lakeName(sourceColumn: string): string {
+  return SOURCE_ALIASES[sourceColumn] ?? sourceColumn;
+}
+
 /** Columns added by ingestion to every row. */
 export const LINEAGE_COLUMNS = ['_layout', '_source', '_source_row'] as const;
 
@@ -44,7 +57,7 @@ export type Layout = 'official-real' | 'official-emulator' | 'enhanced';
 /** Non-negative integer counts: every dynamic and static feature. */
 export const COUNT_COLUMNS: readonly string[] = [
   ...SYSCALL_COLUMNS,
-  ...PERMISSION_COLUMNS,
+  ...PERMISSION_COLUMNS.map(lakeName),
   ...PERMISSION_AGGREGATE_COLUMNS,
   ...STATIC_AGGREGATE_COLUMNS,
 ];
@@ -67,13 +80,26 @@ export const LAYOUT_DATE_COLUMNS: Record<Layout, readonly string[]> = {
   enhanced: ['Highest-date', 'year_month', 'Year'],
 };
 
+/** Header of the enhanced-subset layout, in its published order. */
+export const ENHANCED_HEADER: readonly string[] = [
+  'Package',
+  LABEL_COLUMN,
+  ...SYSCALL_COLUMNS,
+  ...PERMISSION_COLUMNS,
+  ...PERMISSION_AGGREGATE_COLUMNS,
+  'sha256',
+  'CFileSize', 'UFileSize', 'FilesInsideAPK', 'TimesSubmitted', 'NrContactedIps',
+  ...STATIC_AGGREGATE_COLUMNS.slice(3),
+  'Scanners', 'Detection_Ratio', 'MalFamily', 'Categories', 'Highest-date', 'year_month', 'Year',
+];
+
 /** Typed shape of a normalised lake row, column → SQL type, in table order. */
 export const NORMALISED_COLUMNS: readonly { name: string; type: 'VARCHAR' | 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'DATE' }[] = [
   { name: 'sha256', type: 'VARCHAR' },
   { name: 'Package', type: 'VARCHAR' },
   { name: LABEL_COLUMN, type: 'INTEGER' },
   ...SYSCALL_COLUMNS.map((name) => ({ name, type: 'BIGINT' as const })),
-  ...PERMISSION_COLUMNS.map((name) => ({ name, type: 'INTEGER' as const })),
+  ...PERMISSION_COLUMNS.map((name) => ({ name: lakeName(name), type: 'INTEGER' as const })),
   ...PERMISSION_AGGREGATE_COLUMNS.map((name) => ({ name, type: 'INTEGER' as const })),
   ...STATIC_AGGREGATE_COLUMNS.map((name) => ({ name, type: 'BIGINT' as const })),
   { name: 'TimesSubmitted', type: 'BIGINT' },
@@ -104,7 +130,7 @@ export interface LayoutDetection {
 
 /** Decides a file's layout from its header and lists what is missing. */
 export function detectLayout(header: readonly string[]): LayoutDetection {
-  const have = new Set(header.map((h) => h.trim()));
+  const have = new Set(header.map((h) => lakeName(h.trim())));
   const layout: Layout = have.has('Highest-date') || have.has('year_month')
     ? 'enhanced'
     : have.has('FirstModDate') || have.has('LastModDate')
