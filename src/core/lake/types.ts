@@ -39,6 +39,15 @@ export interface Commit {
   metadata: Record<string, unknown>;
 }
 
+/** What commit() returns: the commit now at the branch head, and whether the request changed anything. */
+export interface CommitResult extends Commit {
+  /**
+   * True when no table differs from the parent's: nothing was written and this is the parent commit
+   * itself (same content hash ⇒ reported as unchanged, which makes re-running an ingest idempotent).
+   */
+  unchanged: boolean;
+}
+
 export interface RefInfo {
   name: string;
   kind: 'branch' | 'tag';
@@ -89,7 +98,12 @@ export interface VersionedLake {
   resolve(ref: string): Promise<Commit>;
   /** Branch head commit id, or null when the branch does not exist. */
   head(branch: string): Promise<string | null>;
-  commit(request: CommitRequest): Promise<Commit>;
+  /**
+   * Stores the tables, writes the commit and moves the branch with compare-and-swap. Throws CONFLICT
+   * (details: branch, expected, actual, commit — the written but unreferenced commit) if the branch
+   * moved meanwhile or differs from expectedHead. expectedHead null creates a new branch.
+   */
+  commit(request: CommitRequest): Promise<CommitResult>;
   branches(): Promise<RefInfo[]>;
   tags(): Promise<RefInfo[]>;
   createBranch(name: string, from: string): Promise<RefInfo>;
@@ -99,4 +113,6 @@ export interface VersionedLake {
   /** A local Parquet path holding the table at ref (downloaded and cached when the store is remote). */
   tablePath(ref: string, table: string): Promise<string>;
   diff(from: string, to: string): Promise<LakeDiff>;
+  /** Releases engine connections and network clients. Optional so simple implementations can skip it. */
+  close?(): Promise<void>;
 }

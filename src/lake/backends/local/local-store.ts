@@ -1,0 +1,177 @@
+// The local-directory object store: one file per key, writes made atomic with temp file + fsync +
+// rename, and compare-and-swap serialised by an O_EXCL lock file next to the ref.
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join, posix, sep } from 'node:path';
+import { DfpError, messageOf } from '../../../core/errors.ts';
+import type { ObjectStore } from '../../../core/lake/object-store.ts';
+import { pausePoint } from '../../pause-point.ts';
+import { withFileLock } from './file-lock.ts';
+
+export interface LocalStoreOptions {
+  /** A ref lock older than this is broken even if its pid seems alive. Default 60 s. */
+  lockStaleMs?: number;
+  /** How long compare-and-swap waits for a live lock holder. Default 30 s. */
+  lockWaitMs?: number;
+}
+
+/** Internal files (temp files, locks) that list() must never report as objects. */
+function isInternal(name: string): boolean {
+  return name.startsWith('.') || name.endsWith('.lock') || name.endsWith('.lock.break');
+}
+
+function errno(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+export class LocalObjectStore implements ObjectStore {
+  readonly location: string;
+  private readonly lockStaleMs: number;
+  private readonly lockWaitMs: number;
+
+  constructor(
+    readonly root: string,
+    opts: LocalStoreOptions = {},
+  ) {
+    this.location = root;
+    this.lockStaleMs = opts.lockStaleMs ?? 60_000;
+    this.lockWaitMs = opts.lockWaitMs ?? 30_000;
+  }
+
+  private path(key: string): string {
+    const parts = key.split('/');
+    if (key === '' || key.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..' || isInternal(p))) {
+      throw new DfpError('INTERNAL', `invalid object key '${key}'`);
+    }
+    return join(this.root, ...parts);
+  }
+
+  localPath(key: string): string {
+    return this.path(key);
+  }
+
+  async get(key: string): Promise<Uint8Array | null> {
+    try {
+      return await readFile(this.path(key));
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return null;
+      throw storageError('read', key, e);
+    }
+  }
+
+  async put(key: string, data: Uint8Array | string): Promise<void> {
+    const target = this.path(key);
+    await this.atomically(target, async (tmp) => {
+      const fh = await open(tmp, 'wx');
+      try {
+        await fh.writeFile(data);
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+    }).catch((e: unknown) => {
+      throw storageError('write', key, e);
+    });
+  }
+
+  async putFile(key: string, file: string): Promise<void> {
+    const target = this.path(key);
+    await this.atomically(target, async (tmp) => {
+      // copyFile lets the kernel (or a reflink) do the copy without streaming through JS.
+      await copyFile(file, tmp);
+      const fh = await open(tmp, 'r+');
+      try {
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+      await pausePoint('data-upload');
+    }).catch((e: unknown) => {
+      throw storageError('write', key, e);
+    });
+  }
+
+  async getFile(key: string, file: string): Promise<boolean> {
+    const source = this.path(key);
+    try {
+      await this.atomically(file, (tmp) => copyFile(source, tmp));
+      return true;
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return false;
+      throw storageError('read', key, e);
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      return (await stat(this.path(key))).isFile();
+    } catch (e) {
+      if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return false;
+      throw storageError('stat', key, e);
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    // Walk only the deepest folder the prefix names, then filter by the full string prefix.
+    const slash = prefix.lastIndexOf('/');
+    const folder = slash < 0 ? '' : prefix.slice(0, slash);
+    const out: string[] = [];
+    const walk = async (rel: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(rel ? join(this.root, ...rel.split('/')) : this.root, { withFileTypes: true });
+      } catch (e) {
+        if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return;
+        throw storageError('list', prefix, e);
+      }
+      for (const entry of entries) {
+        if (isInternal(entry.name)) continue;
+        const key = rel ? posix.join(rel, entry.name) : entry.name;
+        if (entry.isDirectory()) {
+          if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(key);
+        } else if (key.startsWith(prefix)) out.push(key);
+      }
+    };
+    await walk(folder);
+    return out;
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true }).catch((e: unknown) => {
+      throw storageError('delete', key, e);
+    });
+  }
+
+  async compareAndSwap(key: string, expected: string | undefined, next: string): Promise<boolean> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    return withFileLock(`${target}.lock`, { staleMs: this.lockStaleMs, waitMs: this.lockWaitMs }, async () => {
+      await pausePoint('ref-lock-held');
+      const current = await this.get(key);
+      const text = current === null ? undefined : Buffer.from(current).toString('utf8');
+      if (text !== expected) return false;
+      await this.put(key, next);
+      return true;
+    });
+  }
+
+  /** Writes through a temp file in the target's folder, then renames: a crash leaves only a temp file. */
+  private async atomically(target: string, write: (tmp: string) => Promise<void>): Promise<void> {
+    const dir = dirname(target);
+    await mkdir(dir, { recursive: true });
+    const base = target.slice(dir.length + sep.length);
+    const tmp = join(dir, `.${base}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      await write(tmp);
+      await rename(tmp, target);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+  }
+}
+
+function storageError(op: string, key: string, e: unknown): DfpError {
+  if (e instanceof DfpError) return e;
+  return new DfpError('STORAGE', `local lake: cannot ${op} '${key}': ${messageOf(e)}`, { key }, { cause: e });
+}
