@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { DfpError } from '../core/errors.ts';
 import { COUNT_COLUMNS, ENHANCED_HEADER, lakeName } from '../core/kronodroid/schema.ts';
 import { openDuckDb, queryRows } from '../engine/duckdb/connection.ts';
+import { haveRealData, REAL_2019 as REAL } from '../../tests/support/shared-data.ts';
 import { fileRelation, synthesize } from './synthesize.ts';
 
-const REAL = resolve(import.meta.dirname, '../../../shared/kronodroid/kronodroid-real-2019.csv');
 
 /** A small real-shaped file: benign rows call `read` 10..19 times, malware rows never; `write` is 0 in every 4th row. */
 function fixture(dir: string, rows: number): string {
@@ -89,10 +89,7 @@ test('bad requests are clear errors', async () => {
 });
 
 test('fitted on the real subset, synthetic sparsity matches the real one', async (t) => {
-  if (!existsSync(REAL)) {
-    t.skip(`${REAL} not found: the real-data check needs ../shared/kronodroid`);
-    return;
-  }
+  if (!haveRealData(t)) return;
   const dir = mkdtempSync(join(tmpdir(), 'dfp-synth-'));
   const out = join(dir, 'synth.parquet');
   await synthesize({ from: REAL, out, rows: 20000, seed: 3 });
