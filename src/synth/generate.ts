@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { COUNT_COLUMNS, ENHANCED_HEADER, lakeName, SYSCALL_COLUMNS } from '../core/kronodroid/schema.ts';
 import type { Progress } from '../core/progress.ts';
-import { type Random, seededRandom, weightedPick } from '../core/random.ts';
+import { mulberry32 } from '../core/ml/prng.ts';
 import { type ClassProfile, QUANTILE_LEVELS, type SynthProfile } from './profile.ts';
 
 export interface GenerateOptions {
@@ -41,6 +41,19 @@ function hex(random: Random, length: number): string {
 
 function csvField(value: string): string {
   return /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+type Random = () => number;
+
+/** Picks from weighted choices; weights need not sum to 1. */
+function weightedPick<T>(random: Random, choices: readonly (readonly [T, number])[]): T {
+  const total = choices.reduce((sum, [, w]) => sum + w, 0);
+  let u = random() * total;
+  for (const [value, weight] of choices) {
+    u -= weight;
+    if (u < 0) return value;
+  }
+  return choices[choices.length - 1]![0];
 }
 
 /** Per-column sampling parameters in COUNT_COLUMNS order, looked up once instead of per value. */
@@ -79,7 +92,7 @@ function row(random: Random, index: number, malware: boolean, profile: ClassProf
 
 /** Writes `rows` synthetic rows as CSV (gzip-compressed when `out` ends in .gz). */
 export async function writeSyntheticCsv(profile: SynthProfile, out: string, opts: GenerateOptions): Promise<void> {
-  const random = seededRandom(opts.seed);
+  const random = mulberry32(opts.seed);
   const file = createWriteStream(out);
   const gzip = out.endsWith('.gz') ? createGzip({ level: 1 }) : undefined;
   if (gzip) gzip.pipe(file);
