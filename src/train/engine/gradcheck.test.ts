@@ -77,7 +77,7 @@ const CASES: Case[] = [
     build: (g, [z, t]) => g.bceWithLogits(z!, t!),
   },
   {
-    name: 'bce from primitives equals the fused op path',
+    name: 'bce built from primitives (relu, abs, exp, log1p, mul, sub)',
     inputs: [{ shape: [3, 4], gen: awayFromZero }, { shape: [3, 4], gen: prob }],
     build: (g, [z, t]) => {
       const per = g.add(g.sub(g.relu(z!), g.mul(z!, t!)), g.log1p(g.exp(g.neg(g.abs(z!)))));
