@@ -72,7 +72,7 @@ export async function startMoto(bucket = 'dfp-test'): Promise<Moto | string> {
     client.destroy();
   } catch (e) {
     await stop();
-    throw new Error(`could not start moto_server: ${(e as Error).message}\n${stderr}`);
+    throw new Error(`could not start moto_server: ${(e as Error).message}\n${stderr}`, { cause: e });
   }
   return { endpoint, bucket, stop };
 }
