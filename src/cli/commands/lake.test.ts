@@ -16,7 +16,7 @@ const home = mkdtempSync(join(tmpdir(), 'dfp-cli-lake-'));
 const ids: { first: string; second: string } = { first: '', second: '' };
 
 async function dfp(...args: string[]): Promise<{ code: number; json: Record<string, unknown>; stderr: string }> {
-  const env = { ...process.env, DFP_HOME: home };
+  const env: NodeJS.ProcessEnv = { ...process.env, DFP_HOME: home };
   for (const k of Object.keys(env)) if (k.startsWith('DFP_LAKE__')) delete env[k];
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/dfp.js', 'lake', ...args, '--json'], { cwd: ROOT, env });

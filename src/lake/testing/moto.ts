@@ -67,6 +67,7 @@ export async function startMoto(bucket = 'dfp-test'): Promise<Moto | string> {
   };
   try {
     await waitUp(endpoint, child, 30_000);
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     client.destroy();

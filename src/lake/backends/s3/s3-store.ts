@@ -78,6 +78,9 @@ export class S3ObjectStore implements ObjectStore {
     this.partSize = Math.max(opts.partSize ?? 16 * 1024 * 1024, 5 * 1024 * 1024);
     const endpoint = opts.endpoint || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
     this.endpointLabel = endpoint ?? 'AWS S3';
+    // dfp supports Node 20 on purpose; the SDK's multi-line "future versions need Node 22" warning on
+    // every command is not something a dfp user can act on. An explicit setting is respected.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client({
       region: opts.region || process.env.AWS_REGION || 'us-east-1',
       endpoint,
