@@ -7,6 +7,7 @@ import { lastExitCode, reportError } from './context.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerLake } from './commands/lake.ts';
 import { registerSynth } from './commands/synth.ts';
+import { registerTransform } from './commands/transform.ts';
 
 export function buildProgram(): Command {
   const program = new Command('dfp')
@@ -24,6 +25,7 @@ Every command takes --json (one JSON document on stdout) and -v (logs on stderr)
   registerConfig(program);
   registerLake(program);
   registerSynth(program);
+  registerTransform(program);
   return program;
 }
 
