@@ -35,6 +35,15 @@ export const DESCRIPTIVE_COLUMNS = ['MalFamily', 'Categories'] as const;
 /** Every date column of either layout. 1980-01-01 is the archives' sentinel for "unknown". */
 export const DATE_COLUMNS = ['EarliestModDate', 'HighestModDate', 'FirstModDate', 'LastModDate', 'Highest-date', 'year_month'] as const;
 export const DATE_SENTINEL = '1980-01-01';
+/**
+ * Date spellings found in the archives, tried in order (strptime patterns): ISO dates, ISO date-times,
+ * US month/day/year, and year-month for `year_month`. Day/month/year is deliberately absent: it is
+ * ambiguous with month/day/year.
+ */
+export const DATE_FORMATS: readonly string[] = [
+  '%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M', '%Y/%m/%d',
+  '%m/%d/%Y', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%Y-%m',
+];
 
 /**
  * SQL engines (DuckDB, Spark) treat identifiers case-insensitively, and KronoDroid has both the system

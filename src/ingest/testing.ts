@@ -1,0 +1,84 @@
+/**
+ * @module Test support for ingest: KronoDroid-shaped CSV built from the schema module (small numbers,
+ * never real data), a scratch workspace, and a preparation call with the usual defaults.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { COUNT_COLUMNS, ENHANCED_HEADER, type Layout, lakeName } from '../core/kronodroid/schema.ts';
+import { prepareIngest } from './prepare.ts';
+import type { InputFile, PreparedIngest } from './types.ts';
+
+const ENHANCED_ONLY = ['Categories', 'Highest-date', 'year_month', 'Year'];
+
+/** The header of a layout, in the dataset's order. */
+export function headerFor(layout: Layout = 'enhanced'): string[] {
+  if (layout === 'enhanced') return [...ENHANCED_HEADER];
+  const base = ENHANCED_HEADER.filter((h) => !ENHANCED_ONLY.includes(h));
+  return layout === 'official-real' ? [...base, 'EarliestModDate', 'HighestModDate'] : [...base, 'FirstModDate', 'LastModDate'];
+}
+
+export const shaOf = (i: number): string => createHash('sha256').update(`app-${i}`).digest('hex');
+
+const COUNTS = new Set(COUNT_COLUMNS);
+
+/** Row i as header → raw field text; `over` replaces fields by header name. */
+export function rowFor(header: readonly string[], i: number, over: Record<string, string> = {}): string[] {
+  return header.map((h, j) => {
+    if (h in over) return over[h]!;
+    switch (h) {
+      case 'Package': return `com.example.app${i}\n`; // the archives keep a newline inside the quotes
+      case 'Malware': return String(i % 2);
+      case 'sha256': return shaOf(i);
+      case 'MalFamily': return i % 2 ? 'Family' : '';
+      case 'Categories': return i % 2 ? 'Trojan' : 'Benign';
+      case 'Detection_Ratio': return i % 2 ? '0.5' : '0.0';
+      case 'Highest-date': case 'HighestModDate': case 'LastModDate': return '2019-11-11';
+      case 'EarliestModDate': case 'FirstModDate': return '1980-01-01';
+      case 'year_month': return '2019-11-01';
+      case 'Year': return '2019';
+      default: return COUNTS.has(lakeName(h)) || h in { TimesSubmitted: 1, NrContactedIps: 1, Scanners: 1 } ? String((i + j) % 7) : '0';
+    }
+  });
+}
+
+function field(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+/** CSV text; rows may be raw lines (string) to write malformed records verbatim. */
+export function csvText(header: readonly string[], rows: (readonly string[] | string)[]): string {
+  return [header.map(field).join(','), ...rows.map((r) => (typeof r === 'string' ? r : r.map(field).join(',')))].join('\n') + '\n';
+}
+
+export function scratch(prefix = 'dfp-ingest-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes n good rows (ids from `first`) with optional per-row overrides, returns the file path. */
+export function writeCsv(dir: string, name: string, n: number, opts: { layout?: Layout; first?: number; over?: Record<number, Record<string, string>>; lines?: Record<number, string> } = {}): string {
+  const header = headerFor(opts.layout);
+  const rows: (string[] | string)[] = [];
+  for (let k = 0; k < n; k++) {
+    const i = (opts.first ?? 0) + k;
+    rows.push(opts.lines?.[k + 1] ?? rowFor(header, i, opts.over?.[k + 1]));
+  }
+  const path = join(dir, name);
+  writeFileSync(path, csvText(header, rows));
+  return path;
+}
+
+/** Prepares `files` in a scratch work directory; `existing` maps table → Parquet already "in the lake". */
+export async function prepare(files: InputFile[], existing: Record<string, string> = {}, table?: string): Promise<PreparedIngest> {
+  const work = scratch('dfp-ingest-work-');
+  return prepareIngest({
+    files,
+    workDir: work,
+    table,
+    existing: async (t) => existing[t],
+    quarantineCsv: join(work, 'quarantine.csv'),
+  });
+}
+
+export const csvFile = (path: string, name = path.split('/').pop()!): InputFile => ({ path, name, format: 'csv' });

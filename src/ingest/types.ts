@@ -1,0 +1,72 @@
+/** @module Shapes passed between the ingest steps: input files, quarantine rows and the prepared result. */
+import type { Layout } from '../core/kronodroid/schema.ts';
+
+export type FileFormat = 'csv' | 'csv.gz' | 'parquet' | 'zip';
+
+/** One readable data file (already downloaded / extracted to local disk). */
+export interface InputFile {
+  /** Local path DuckDB reads. */
+  path: string;
+  /** Lineage name written to `_source`: file name, or URI, plus `!/member` inside an archive. */
+  name: string;
+  format: Exclude<FileFormat, 'zip'>;
+}
+
+/** A source as committed in metadata: where the bytes came from and their hash. */
+export interface SourceRecord {
+  uri: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** One quarantined input row. `row` is the 1-based data record number within its file. */
+export interface QuarantineRow {
+  table: string;
+  source: string;
+  row: number;
+  column: string | null;
+  reason: QuarantineReason;
+  detail: string;
+  sha256: string | null;
+  raw: string | null;
+}
+
+export type QuarantineReason =
+  | 'field_count' // the record has more or fewer fields than the header
+  | 'malformed' // the CSV record cannot be read (unterminated quote, bad encoding)
+  | 'non_numeric' // a count is empty or not a number
+  | 'negative' // a count is below zero
+  | 'not_integer' // a count has a fraction
+  | 'out_of_range' // a count does not fit its integer type
+  | 'missing_label' // Malware is empty
+  | 'bad_label' // Malware is not 0 or 1
+  | 'missing_key' // sha256 is empty
+  | 'bad_date' // a date cannot be parsed
+  | 'label_conflict' // the same sha256 carries different labels (in the input or against the lake)
+  | 'duplicate'; // the same sha256 again with the same label: the first occurrence is kept
+
+export interface PreparedTable {
+  /** Parquet file holding the whole merged table, sorted by sha256. */
+  file: string;
+  rows: number;
+  layouts: Layout[];
+  /** Rows of this ingest that landed in the table, and how the merge treated them. */
+  loaded: number;
+  added: number;
+  replaced: number;
+  unchanged: number;
+}
+
+export interface PreparedIngest {
+  tables: Record<string, PreparedTable>;
+  /** Merged lake `quarantine` table (undefined when neither the lake nor this ingest has one). */
+  quarantineFile: string | undefined;
+  quarantineRows: number;
+  /** Just this ingest's quarantined rows, as CSV. */
+  quarantineCsv: string;
+  inputRows: number;
+  loadedRows: number;
+  quarantinedRows: number;
+  reasons: { reason: string; rows: number }[];
+  files: { name: string; layout: Layout; table: string; input_rows: number; loaded_rows: number; quarantined_rows: number; unknown_columns: string[] }[];
+}
