@@ -90,3 +90,19 @@ export function copyShipped(dir: string): string {
   cpSync(DEFAULT_PROJECT, root, { recursive: true });
   return root;
 }
+
+/** Commits the result of a SELECT (any shape) as lake table `name` on main. */
+export async function commitQuery(f: Fixture, tables: Record<string, string>): Promise<string> {
+  const conn = await openDuckDb({ threads: 1 });
+  const writes: Record<string, { file: string }> = {};
+  try {
+    for (const [name, sql] of Object.entries(tables)) {
+      const file = join(f.dir, `${name}-${Date.now()}.parquet`);
+      await conn.run(`COPY (${sql}) TO ${literal(file)} (FORMAT PARQUET)`);
+      writes[name] = { file };
+    }
+  } finally {
+    conn.closeSync();
+  }
+  return (await f.lake.commit({ branch: 'main', message: 'fixture', tables: writes })).id;
+}
