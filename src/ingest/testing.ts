@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { COUNT_COLUMNS, ENHANCED_HEADER, type Layout, lakeName } from '../core/kronodroid/schema.ts';
+import { openDuckDb, queryRows } from '../engine/duckdb/connection.ts';
 import { prepareIngest } from './prepare.ts';
 import type { InputFile, PreparedIngest } from './types.ts';
 
@@ -82,3 +84,69 @@ export async function prepare(files: InputFile[], existing: Record<string, strin
 }
 
 export const csvFile = (path: string, name = path.split('/').pop()!): InputFile => ({ path, name, format: 'csv' });
+
+/** A zip archive of `entries` (deflated), written the way the archives are: local headers, then the central directory. */
+export function zipBytes(entries: { name: string; data: Buffer }[]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const { name, data } of entries) {
+    const packed = deflateRawSync(data);
+    const fileName = Buffer.from(name, 'utf8');
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt16LE(0x0800, 6); // UTF-8 names
+    local.writeUInt16LE(8, 8); // deflate
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(packed.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(fileName.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(packed.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(fileName.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, fileName, packed);
+    centrals.push(central, fileName);
+    offset += local.length + fileName.length + packed.length;
+  }
+  const dir = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, dir, end]);
+}
+
+/** Rows of a SQL query on a fresh in-memory DuckDB (for reading outputs back). */
+export async function query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+  const conn = await openDuckDb();
+  try {
+    return await queryRows<T>(conn, sql);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+export interface QRow {
+  source: string;
+  row: number;
+  column: string | null;
+  reason: string;
+  detail: string;
+}
+
+/** This ingest's quarantine (from its CSV), in file and row order. */
+export async function quarantined(p: PreparedIngest): Promise<QRow[]> {
+  return query<QRow>(`SELECT "source", "row", "column", reason, detail FROM read_csv('${p.quarantineCsv}', header = true, all_varchar = false, types = {'row': 'BIGINT', 'column': 'VARCHAR'})`);
+}
