@@ -7,6 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
+import { loadConfig } from '../core/config/load.ts';
+import type { DfpConfig } from '../core/config/schema.ts';
 import { COUNT_COLUMNS, ENHANCED_HEADER, type Layout, lakeName } from '../core/kronodroid/schema.ts';
 import { openDuckDb, queryRows } from '../engine/duckdb/connection.ts';
 import { prepareIngest } from './prepare.ts';
@@ -149,4 +151,9 @@ export interface QRow {
 /** This ingest's quarantine (from its CSV), in file and row order. */
 export async function quarantined(p: PreparedIngest): Promise<QRow[]> {
   return query<QRow>(`SELECT "source", "row", "column", reason, detail FROM read_csv('${p.quarantineCsv}', header = true, all_varchar = false, types = {'row': 'BIGINT', 'column': 'VARCHAR'})`);
+}
+
+/** The resolved config for a workspace, with key=value overrides. */
+export function configFor(home: string, overrides: string[] = []): DfpConfig {
+  return loadConfig({ env: { DFP_HOME: home }, overrides }).config;
 }
