@@ -1,0 +1,205 @@
+/** @module `dfp features …`: the feature store — apply the registry, build point-in-time training sets, materialize and read online features. */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { DfpError } from '../../core/errors.ts';
+import type { AppliedRegistry, OnlineStore } from '../../core/features/types.ts';
+import { engineOptions } from '../../engine/duckdb/connection.ts';
+import { materialize } from '../../features/materialize/materialize.ts';
+import { buildDataset } from '../../features/offline/dataset.ts';
+import { openOnlineStore } from '../../features/online/open.ts';
+import { OnlineFeatureService } from '../../features/online/service.ts';
+import { applyRegistry } from '../../features/registry/apply.ts';
+import { registryFile } from '../../features/registry/load.ts';
+import { selectFeatures } from '../../features/registry/select.ts';
+import { RegistryStore } from '../../features/registry/store.ts';
+import { openLake } from '../../lake/open.ts';
+import type { ObjectLake } from '../../lake/repository.ts';
+import { type CommandContext, type CommandOutput, defineAction, toJson, withCommonOptions } from '../context.ts';
+
+const OVERRIDES: [string, string] = ['[overrides...]', 'key=value config overrides, e.g. store.online=redis'];
+
+async function withLake<T>(ctx: CommandContext, fn: (lake: ObjectLake) => Promise<T>): Promise<T> {
+  const lake = await openLake(ctx.config);
+  try {
+    return await fn(lake);
+  } finally {
+    await lake.close();
+  }
+}
+
+async function withStore<T>(ctx: CommandContext, fn: (store: OnlineStore) => Promise<T>): Promise<T> {
+  const store = await openOnlineStore(ctx.config);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const list = (v: unknown): string[] | undefined =>
+  typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+
+function loadApplied(ctx: CommandContext, opts: Record<string, unknown>): AppliedRegistry {
+  return new RegistryStore(ctx.config.workspace).load(typeof opts.registryVersion === 'string' ? opts.registryVersion : undefined);
+}
+
+function date(value: unknown, flag: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const d = new Date(String(value));
+  if (Number.isNaN(d.getTime())) throw new DfpError('USAGE', `${flag} '${String(value)}' is not a date; use ISO-8601, e.g. 2024-01-31 or 2024-01-31T12:00:00Z`);
+  return d;
+}
+
+export function registerFeatures(program: Command): void {
+  const features = program.command('features').description('the feature store: registry, point-in-time datasets, online store');
+
+  withCommonOptions(
+    features
+      .command('apply')
+      .description('validate the feature registry against the lake and record it under its content-hash version')
+      .option('--ref <ref>', 'lake ref to validate against (default: the default branch)')
+      .argument(...OVERRIDES)
+      .addHelpText('after', '\nExamples:\n  dfp features apply\n  dfp features apply --ref v1 store.registry=feature_repo/feature_store.yaml --json'),
+  ).action(
+    defineAction(async (ctx, _args, opts): Promise<CommandOutput> => {
+      const ref = typeof opts.ref === 'string' ? opts.ref : ctx.config.lake.default_branch;
+      const file = registryFile(ctx.config);
+      const r = await withLake(ctx, (lake) => applyRegistry({ lake, workspace: ctx.config.workspace, file, ref }));
+      const views = r.applied.registry.views.map((v) => ({ name: v.name, source: v.source, features: v.features.length, ttl_seconds: v.ttl_seconds }));
+      const skipped = Object.entries(r.skipped).map(([v, cols]) => `  ${v}: left out ${cols.length} non-feature column(s): ${cols.join(', ')}`);
+      return {
+        result: { version: r.applied.version, unchanged: r.unchanged, file, lake_ref: ref, lake_commit: r.applied.lake_commit, views, skipped: r.skipped },
+        human: [
+          `registry ${r.applied.version.slice(0, 12)} ${r.unchanged ? '(unchanged)' : 'applied'} from ${file}`,
+          ...views.map((v) => `  ${v.name.padEnd(12)} ${String(v.features).padStart(4)} features from ${v.source} (ttl ${v.ttl_seconds ? `${v.ttl_seconds}s` : 'none'})`),
+          ...skipped,
+        ].join('\n'),
+      };
+    }),
+  );
+
+  withCommonOptions(
+    features
+      .command('dataset')
+      .description('point-in-time correct training set: for each entity row, the latest feature values at or before its timestamp within the TTL')
+      .requiredOption('--entities <file>', 'CSV or Parquet with sha256 and event_timestamp (other columns are kept)')
+      .requiredOption('--out <file>', 'output Parquet; feature columns are named <view>__<feature>')
+      .option('--features <refs>', 'comma-separated view:feature list')
+      .option('--views <names>', 'comma-separated views (all their features); default: every view')
+      .option('--ref <ref>', 'lake ref to read features from (default: the default branch)')
+      .option('--registry-version <v>', 'registry version to use (default: the last applied)')
+      .argument(...OVERRIDES)
+      .addHelpText('after', '\nExamples:\n  dfp features dataset --entities apps.csv --views syscalls,static --out train.parquet\n  dfp features dataset --entities apps.parquet --features syscalls:read,permissions:INTERNET --out x.parquet --json'),
+  ).action(
+    defineAction(async (ctx, _args, opts): Promise<CommandOutput> => {
+      const applied = loadApplied(ctx, opts);
+      const selection = selectFeatures(applied.registry, { features: list(opts.features), views: list(opts.views) });
+      const ref = typeof opts.ref === 'string' ? opts.ref : ctx.config.lake.default_branch;
+      const r = await withLake(ctx, (lake) =>
+        buildDataset({
+          lake,
+          ref,
+          registry: applied.registry,
+          selection,
+          entities: resolve(String(opts.entities)),
+          out: resolve(String(opts.out)),
+          engine: engineOptions(ctx.config),
+        }),
+      );
+      const result = { ...r, registry_version: applied.version, lake_ref: ref };
+      const gaps = Object.entries(r.unmatched).filter(([, n]) => n > 0).map(([v, n]) => `${v}: ${n}`).join(', ');
+      return {
+        result,
+        human: `${r.rows} rows × ${r.feature_columns.length} features → ${r.out} (registry ${applied.version.slice(0, 12)}, lake ${r.lake_commit.slice(0, 12)})${gaps ? `\nrows without a value in time: ${gaps}` : ''}`,
+      };
+    }),
+  );
+
+  withCommonOptions(
+    features
+      .command('materialize')
+      .description('write the latest value per entity into the online store; only new or changed entities are written')
+      .option('--start <time>', 'consider only rows with event_timestamp at or after this time')
+      .option('--end <time>', 'consider only rows with event_timestamp at or before this time (default: now)')
+      .option('--views <names>', 'comma-separated views (default: every view)')
+      .option('--ref <ref>', 'lake ref to read (default: the default branch)')
+      .option('--full', 'forget what was materialized and write every entity again')
+      .argument(...OVERRIDES)
+      .addHelpText('after', '\nExamples:\n  dfp features materialize\n  dfp features materialize --views syscalls store.online=redis --json'),
+  ).action(
+    defineAction(async (ctx, _args, opts): Promise<CommandOutput> => {
+      const applied = loadApplied(ctx, {});
+      const ref = typeof opts.ref === 'string' ? opts.ref : ctx.config.lake.default_branch;
+      const start = date(opts.start, '--start');
+      const end = date(opts.end, '--end');
+      const reports = await withLake(ctx, (lake) =>
+        withStore(ctx, (store) =>
+          materialize({
+            lake,
+            ref,
+            store,
+            applied,
+            workspace: ctx.config.workspace,
+            views: list(opts.views),
+            ...(start ? { start } : {}),
+            ...(end ? { end } : {}),
+            full: Boolean(opts.full),
+            engine: engineOptions(ctx.config),
+            onProgress: (_v, n) => ctx.progress.update(n),
+          }),
+        ),
+      );
+      ctx.progress.stop();
+      return {
+        result: { store: ctx.config.store.online, registry_version: applied.version, views: reports },
+        human: reports
+          .map((r) => `${r.view.padEnd(12)} written ${r.written}, skipped ${r.skipped}${r.full_reason ? ` (full: ${r.full_reason})` : ''}; watermark ${r.watermark ?? '-'}`)
+          .join('\n'),
+      };
+    }),
+  );
+
+  withCommonOptions(
+    features
+      .command('get')
+      .description('online feature values of one app; status PRESENT, NOT_FOUND or OUTSIDE_MAX_AGE (exit 0 for all)')
+      .requiredOption('--entity <sha256>', 'the app')
+      .option('--features <refs>', 'comma-separated view:feature list (default: every feature)')
+      .option('--views <names>', 'comma-separated views')
+      .argument(...OVERRIDES)
+      .addHelpText('after', '\nExamples:\n  dfp features get --entity 3f2a… --features syscalls:read --json'),
+  ).action(
+    defineAction(async (ctx, _args, opts): Promise<CommandOutput> => {
+      const applied = loadApplied(ctx, {});
+      const entity = String(opts.entity);
+      const r = await withStore(ctx, async (store) => {
+        const service = new OnlineFeatureService(store, applied);
+        return service.getOne(entity, service.select({ features: list(opts.features), views: list(opts.views) }));
+      });
+      const shown = Object.entries(r.values);
+      return {
+        result: { sha256: r.sha256, status: r.status, values: r.values },
+        human: [`${r.sha256}: ${r.status}`, ...shown.slice(0, 50).map(([k, v]) => `  ${k} = ${v === null ? 'null' : v}`), ...(shown.length > 50 ? [`  … ${shown.length - 50} more (use --json)`] : [])].join('\n'),
+      };
+    }),
+  );
+
+  withCommonOptions(
+    features
+      .command('show')
+      .description('the applied registry: version, views and their features')
+      .option('--registry-version <v>', 'a version other than the current one')
+      .argument(...OVERRIDES),
+  ).action(
+    defineAction(async (ctx, _args, opts): Promise<CommandOutput> => {
+      const applied = loadApplied(ctx, opts);
+      return {
+        result: applied,
+        human: `registry ${applied.version} (applied ${applied.applied_at} against ${applied.lake_ref} ${applied.lake_commit.slice(0, 12)})\n${toJson(
+          applied.registry.views.map((v) => ({ view: v.name, source: v.source, ttl_seconds: v.ttl_seconds, features: v.features.length })),
+          2,
+        )}`,
+      };
+    }),
+  );
+}
