@@ -69,6 +69,9 @@ export const configSchema = z
       .object({
         online: z.enum(['embedded', 'redis']).default('embedded'),
         redis_url: z.string().default('redis://127.0.0.1:6379'),
+        redis_key_prefix: z.string().default('dfp').describe('prefix of every online-store key in Redis: <prefix>:<view>:<sha256>'),
+        embedded_path: z.string().default('features/online.sqlite').describe('embedded online store file, relative to the workspace'),
+        registry: z.string().optional().describe('feature registry file; default feature_repo/feature_store.yaml'),
       })
       .strict()
       .prefault({}),
