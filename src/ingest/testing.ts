@@ -4,6 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
@@ -156,4 +158,54 @@ export async function quarantined(p: PreparedIngest): Promise<QRow[]> {
 /** The resolved config for a workspace, with key=value overrides. */
 export function configFor(home: string, overrides: string[] = []): DfpConfig {
   return loadConfig({ env: { DFP_HOME: home }, overrides }).config;
+}
+
+export interface TestServer {
+  url: string;
+  /** Every request seen: path and the headers that matter here. */
+  requests: { path: string; range?: string; authorization?: string; ifNoneMatch?: string }[];
+  close(): Promise<void>;
+}
+
+/** A real HTTP server on 127.0.0.1 (random port) for download tests. */
+export async function serve(handler: (req: IncomingMessage, res: ServerResponse, hit: number) => void): Promise<TestServer> {
+  const requests: TestServer['requests'] = [];
+  const hits = new Map<string, number>();
+  const server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    requests.push({ path, range: req.headers.range, authorization: req.headers.authorization, ifNoneMatch: req.headers['if-none-match'] });
+    handler(req, res, hits.get(path)!);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** Serves `body` whole (200) or from a Range (206), with an ETag; `breakAt` cuts the connection mid-body. */
+export function sendBytes(req: IncomingMessage, res: ServerResponse, body: Buffer, opts: { breakAt?: number; ignoreRange?: boolean; etag?: string } = {}): void {
+  const etag = opts.etag ?? `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, { etag }).end();
+    return;
+  }
+  const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+  const start = m && !opts.ignoreRange ? Number(m[1]) : 0;
+  const part = body.subarray(start);
+  const headers: Record<string, string | number> = { 'content-type': 'application/zip', 'content-length': part.length, etag, 'accept-ranges': 'bytes' };
+  if (start > 0) headers['content-range'] = `bytes ${start}-${body.length - 1}/${body.length}`;
+  res.writeHead(start > 0 ? 206 : 200, headers);
+  if (opts.breakAt !== undefined && opts.breakAt < part.length) {
+    // Send part of the body, then drop the connection as a flaky network would.
+    res.write(part.subarray(0, opts.breakAt), () => setTimeout(() => res.socket?.destroy(), 20));
+    return;
+  }
+  res.end(part);
 }
