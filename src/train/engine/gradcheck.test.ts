@@ -133,9 +133,10 @@ async function check(c: Case, dtype: FloatType, seed: number): Promise<void> {
   grads.forEach((gt, k) => g.output(gt, `grad${k}`));
   const session = await openSession(g.toBytes());
 
-  const Arr = dtype === 'float64' ? Float64Array : Float32Array;
+  const make = (n: number, f: () => number): Float32Array | Float64Array =>
+    dtype === 'float64' ? Float64Array.from({ length: n }, f) : Float32Array.from({ length: n }, f);
   const dims = c.inputs.map((inp) => inp.shape.map((d) => (typeof d === 'number' ? d : 3)));
-  const data = c.inputs.map((inp, i) => Arr.from({ length: dims[i]!.reduce((a, b) => a * b, 1) }, () => (inp.gen ?? anyVal)(r)));
+  const data = c.inputs.map((inp, i) => make(dims[i]!.reduce((a, b) => a * b, 1), () => (inp.gen ?? anyVal)(r)));
   const feeds = (): Record<string, ort.Tensor> => Object.fromEntries(data.map((d, i) => [`in${i}`, tensor(d, dims[i]!)]));
   const lossAt = async (): Promise<number> => Number((await session.run(feeds(), ['loss'])).loss!.data[0]);
 

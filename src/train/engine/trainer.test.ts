@@ -78,7 +78,7 @@ test('one train step applies PyTorch-style Adam to the autodiff gradients (float
 
   const built = buildTrainStep({ spec, loss: 'mse', batch: B, dtype: 'float64' });
   const ts = await openSession(built.bytes);
-  const feeds = { ...common, step: tensor(Float64Array.of(step), []), lr: tensor(Float64Array.of(lr), []) };
+  const feeds: Record<string, ort.Tensor> = { ...common, step: tensor(Float64Array.of(step), []), lr: tensor(Float64Array.of(lr), []) };
   infos.forEach((i, k) => {
     feeds[names.m(i.name)] = tensor(m[k]!, i.shape);
     feeds[names.v(i.name)] = tensor(v[k]!, i.shape);
@@ -190,4 +190,27 @@ test('setParams replaces weights and resets the step count; bad shapes are refus
   assert.throws(() => tr.setParams([new Float32Array(1)]), /wrong number/);
   await assert.rejects(tr.step(new Float32Array(3)), /x must hold/);
   await tr.release();
+});
+
+test('stepMany runs K steps in one call with the same result as K step() calls (dropout on)', async () => {
+  const spec: MlpSpec = { sizes: [12, 8, 12], activations: ['relu', 'linear'], dropout: [0.25] };
+  const K = 4;
+  const data = lowRank(16 * K * 3, 12, 3, 5);
+  const a = await Trainer.create({ spec, loss: 'mse', batchSize: 16, autoencoder: true, seed: 8, stepsPerRun: K });
+  const b = await Trainer.create({ spec, loss: 'mse', batchSize: 16, autoencoder: true, seed: 8 });
+  const lossesA: number[] = [];
+  const lossesB: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const chunk = data.subarray(r * K * 16 * 12, (r + 1) * K * 16 * 12);
+    lossesA.push(...(await a.stepMany(chunk)));
+    for (let k = 0; k < K; k++) lossesB.push(await b.step(chunk.subarray(k * 16 * 12, (k + 1) * 16 * 12)));
+  }
+  assert.equal(a.steps, 3 * K);
+  assert.equal(b.steps, 3 * K);
+  lossesA.forEach((l, i) => assert.ok(Math.abs(l - lossesB[i]!) <= 1e-6 * Math.max(1, l), `loss ${i}: ${l} vs ${lossesB[i]}`));
+  const pa = a.getParams();
+  const pb = b.getParams();
+  pa.forEach((p, i) => p.forEach((v, j) => assert.ok(Math.abs(v - pb[i]![j]!) <= 1e-5, `param ${i}[${j}]`)));
+  await assert.rejects(b.stepMany(data), /stepsPerRun/);
+  await Promise.all([a.release(), b.release()]);
 });

@@ -18,6 +18,8 @@ export interface TrainerOptions {
   seed?: number;
   /** ORT intra-op threads (default 1). */
   threads?: number;
+  /** Steps that `stepMany()` runs per ORT call (default 1 = `stepMany()` unavailable); see TrainGraphOptions.stepsPerRun. */
+  stepsPerRun?: number;
 }
 
 /** One buffer set: parameters and both Adam moments, plus ORT tensors that view them (no copies). */
@@ -67,6 +69,7 @@ export class Trainer {
     readonly params: readonly ParamInfo[],
     private readonly train: ort.InferenceSession,
     private readonly infer: ort.InferenceSession,
+    private readonly trainMany: ort.InferenceSession | undefined,
   ) {
     this.lr = o.lr ?? 1e-3;
     const seed = o.seed ?? 0;
@@ -85,11 +88,17 @@ export class Trainer {
 
   /** Builds both graphs and opens their sessions. */
   static async create(o: TrainerOptions): Promise<Trainer> {
-    const train = buildTrainStep({ spec: o.spec, loss: o.loss, batch: o.batchSize, autoencoder: o.autoencoder, adam: o.adam });
+    const base = { spec: o.spec, loss: o.loss, batch: o.batchSize, autoencoder: o.autoencoder, adam: o.adam };
+    const k = o.stepsPerRun ?? 1;
+    const train = buildTrainStep(base);
     const infer = buildInference({ spec: o.spec });
     const opts = { threads: o.threads ?? 1 };
-    const [ts, is] = await Promise.all([openSession(train.bytes, opts), openSession(infer.bytes, opts)]);
-    return new Trainer(o, train.params, ts, is);
+    const [ts, is, ms] = await Promise.all([
+      openSession(train.bytes, opts),
+      openSession(infer.bytes, opts),
+      k > 1 ? openSession(buildTrainStep({ ...base, stepsPerRun: k }).bytes, opts) : undefined,
+    ]);
+    return new Trainer(o, train.params, ts, is, ms);
   }
 
   /** Steps taken so far (Adam's t for the next step is steps + 1). */
@@ -99,24 +108,41 @@ export class Trainer {
 
   /** One Adam step on a batch of exactly batchSize rows (row-major). Returns the batch loss before the update. */
   async step(x: Float32Array, target?: Float32Array): Promise<number> {
+    return (await this.run(this.train, 1, x, target))[0] as number;
+  }
+
+  /**
+   * stepsPerRun sequential Adam steps in one ORT call: x (and target) hold stepsPerRun batches back to back.
+   * Same updates as that many step() calls; returns each step's loss.
+   */
+  async stepMany(x: Float32Array, target?: Float32Array): Promise<Float32Array> {
+    if (!this.trainMany) throw new Error('stepMany() needs stepsPerRun > 1');
+    return this.run(this.trainMany, this.o.stepsPerRun as number, x, target);
+  }
+
+  private async run(session: ort.InferenceSession, k: number, x: Float32Array, target?: Float32Array): Promise<Float32Array> {
     const { batchSize, spec, autoencoder } = this.o;
     const inW = spec.sizes[0] as number;
     const outW = spec.sizes[spec.sizes.length - 1] as number;
-    if (x.length !== batchSize * inW) throw new Error(`x must hold ${batchSize}x${inW} values, got ${x.length}`);
+    if (x.length !== k * batchSize * inW) throw new Error(`x must hold ${k}x${batchSize}x${inW} values, got ${x.length}`);
+    if (!autoencoder && target?.length !== k * batchSize * outW) throw new Error(`target must hold ${k}x${batchSize}x${outW} values`);
     const feeds: Feeds = { ...this.inViews[this.which], step: this.stepT, lr: this.lrT };
-    feeds.x = new ort.Tensor('float32', x, [batchSize, inW]);
-    if (!autoencoder) {
-      if (!target || target.length !== batchSize * outW) throw new Error(`target must hold ${batchSize}x${outW} values`);
-      feeds.target = new ort.Tensor('float32', target, [batchSize, outW]);
+    for (let i = 0; i < k; i++) {
+      // subarray views: ORT reads the caller's memory, nothing is copied.
+      feeds[names.x(i)] = new ort.Tensor('float32', x.subarray(i * batchSize * inW, (i + 1) * batchSize * inW), [batchSize, inW]);
+      if (!autoencoder && target) {
+        feeds[names.target(i)] = new ort.Tensor('float32', target.subarray(i * batchSize * outW, (i + 1) * batchSize * outW), [batchSize, outW]);
+      }
+      for (const d of this.dropout) feeds[names.mask(d.layer, i)] = new ort.Tensor('float32', this.mask(batchSize * d.width, d.p), [batchSize, d.width]);
     }
-    for (const d of this.dropout) feeds[names.mask(d.layer)] = new ort.Tensor('float32', this.mask(batchSize * d.width, d.p), [batchSize, d.width]);
     this.stepBuf[0] = this.stepCount + 1;
     this.lrBuf[0] = this.lr;
-    const out = await this.train.run(feeds, this.outViews[this.which] as Record<string, ort.Tensor>);
-    this.stepCount++;
+    // Every output is fetched: the binding names results by position in the session's output list.
+    const out = await session.run(feeds, this.outViews[this.which] as Record<string, ort.Tensor>);
+    this.stepCount += k;
     [this.cur, this.nxt] = [this.nxt, this.cur];
     this.which = 1 - this.which;
-    return (out.loss as ort.Tensor).data[0] as number;
+    return (out.loss as ort.Tensor).data as Float32Array;
   }
 
   /** Forward pass with the current parameters (dropout off, final activation applied). */
@@ -150,7 +176,7 @@ export class Trainer {
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.train.release(), this.infer.release()]);
+    await Promise.all([this.train.release(), this.infer.release(), this.trainMany?.release()]);
   }
 
   /** Fetch map that makes ORT write the new state into `into` instead of allocating fresh outputs. */

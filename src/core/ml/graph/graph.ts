@@ -320,6 +320,26 @@ export class Graph {
     });
   }
 
+  /** Reshape to a static shape; the gradient is reshaped back. */
+  reshape(x: T, shape: number[]): T {
+    const y = this.node('Reshape', [x, this.ints(shape)], shape);
+    return this.record([x], y, (g) => [this.reshape(g, x.shape.map(Number))]);
+  }
+
+  /** A static slice [start, end) of a 1-D tensor, reshaped; a leaf for autodiff (gradients are taken w.r.t. it). */
+  view(flat: T, start: number, shape: number[]): T {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const s = this.node('Slice', [flat, this.ints([start]), this.ints([start + n])], [n]);
+    return this.node('Reshape', [s, this.ints(shape)], shape);
+  }
+
+  /** Concat along axis 0 of 1-D tensors (no gradient; used to flatten gradients for a fused optimizer update). */
+  concat1d(parts: T[]): T {
+    const n = parts.reduce((a, p) => a + (staticSize(p.shape) ?? NaN), 0);
+    const flat = parts.map((p) => (p.shape.length === 1 ? p : this.node('Reshape', [p, this.ints([-1])], [staticSize(p.shape) ?? -1])));
+    return this.node('Concat', flat, [n], { axis: { int: 0 } });
+  }
+
   /** Pow(base, exponent) without a gradient; used for Adam's bias correction on the step input. */
   pow(base: T, exponent: T): T {
     return this.node('Pow', [base, exponent], broadcastShapes(base.shape, exponent.shape));

@@ -85,6 +85,11 @@ export interface TrainGraphOptions {
   autoencoder?: boolean;
   adam?: Partial<AdamConfig>;
   dtype?: FloatType;
+  /**
+   * Sequential Adam steps unrolled into one graph (default 1). Step k+1 reads step k's parameters inside the graph,
+   * so K steps cost one run's fixed overhead and one copy-out of the state instead of K: the same math as K calls.
+   */
+  stepsPerRun?: number;
 }
 
 /** Names of a built graph's inputs and outputs, in the order a runner feeds and fetches them. */
@@ -95,7 +100,7 @@ export interface BuiltGraph {
   params: ParamInfo[];
 }
 
-/** Train-step input/output names for parameter i; stable so runners can address them without the builder. */
+/** Train-step input/output names; stable so runners can address them without the builder. */
 export const names = {
   param: (p: string) => `p:${p}`,
   m: (p: string) => `m:${p}`,
@@ -103,51 +108,69 @@ export const names = {
   newParam: (p: string) => `p:${p}:new`,
   newM: (p: string) => `m:${p}:new`,
   newV: (p: string) => `v:${p}:new`,
-  mask: (layer: number) => `mask:${layer}`,
+  /** Batch k of a run (k = 0 when stepsPerRun is 1 is still named "x"). */
+  x: (k: number) => (k === 0 ? 'x' : `x:${k}`),
+  target: (k: number) => (k === 0 ? 'target' : `target:${k}`),
+  mask: (layer: number, k = 0) => (k === 0 ? `mask:${layer}` : `mask:${layer}:${k}`),
 };
 
 /**
- * Train step: inputs x, [target], [mask:l...], p:*, m:*, v:*, step (1-based, float scalar), lr (float scalar);
- * outputs loss, p:*:new, m:*:new, v:*:new.
+ * Train step(s): inputs x, [target], [mask:l], then x:k, [target:k], [mask:l:k] for k = 1..K-1, then p:*, m:*, v:*,
+ * step (1-based t of the first step, float scalar), lr (float scalar); outputs loss ([K], loss before each update),
+ * p:*:new, m:*:new, v:*:new (state after the last step).
  */
 export function buildTrainStep(o: TrainGraphOptions): BuiltGraph {
   const spec = o.spec;
+  const K = o.stepsPerRun ?? 1;
+  if (!Number.isInteger(K) || K < 1) throw new Error('stepsPerRun must be a positive integer');
   const infos = mlpParams(spec);
   const cfg: AdamConfig = { ...ADAM_DEFAULTS, ...o.adam };
   const g = new Graph(o.dtype ?? 'float32');
   const B: Dim = o.batch;
   const inW = spec.sizes[0] as number;
   const outW = spec.sizes[spec.sizes.length - 1] as number;
-  const x = g.input('x', [B, inW]);
-  const target = o.autoencoder ? x : g.input('target', [B, outW]);
   if (o.autoencoder && inW !== outW) throw new Error('an autoencoder needs equal input and output widths');
-  const masks = new Map<number, T>();
-  for (const d of dropoutLayers(spec)) masks.set(d.layer, g.input(names.mask(d.layer), [B, d.width]));
-  const ps = infos.map((p) => g.input(names.param(p.name), p.shape));
-  const ms = infos.map((p) => g.input(names.m(p.name), p.shape));
-  const vs = infos.map((p) => g.input(names.v(p.name), p.shape));
-  const step = g.input('step', []);
-  const lr = g.input('lr', []);
-
   const lastAct = spec.activations[spec.activations.length - 1];
   if (o.loss === 'bce' && lastAct !== 'sigmoid') throw new Error("loss 'bce' needs a final 'sigmoid' (trained on logits)");
-  const out = mlpForward(g, x, ps, spec, { skipLast: o.loss === 'bce', masks });
-  const loss = o.loss === 'bce' ? g.bceWithLogits(out, target) : g.mse(out, target);
-  const grads = g.grad(loss, ps);
 
-  g.output(loss, 'loss');
-  const s = adamScalars(g, step, lr, cfg);
-  const outs: string[] = ['loss'];
-  infos.forEach((info, i) => {
-    const u = adamUpdate(g, ps[i] as T, grads[i] as T, ms[i] as T, vs[i] as T, s, cfg);
-    g.output(u.p, names.newParam(info.name));
-    g.output(u.m, names.newM(info.name));
-    g.output(u.v, names.newV(info.name));
+  const inputs: string[] = [];
+  const batches = Array.from({ length: K }, (_, k) => {
+    const x = g.input(names.x(k), [B, inW]);
+    const target = o.autoencoder ? x : g.input(names.target(k), [B, outW]);
+    const masks = new Map<number, T>();
+    for (const d of dropoutLayers(spec)) masks.set(d.layer, g.input(names.mask(d.layer, k), [B, d.width]));
+    inputs.push(names.x(k), ...(o.autoencoder ? [] : [names.target(k)]), ...[...masks.keys()].map((l) => names.mask(l, k)));
+    return { x, target, masks };
   });
-  for (const info of infos) outs.push(names.newParam(info.name), names.newM(info.name), names.newV(info.name));
-  const inputs = ['x', ...(o.autoencoder ? [] : ['target']), ...[...masks.keys()].map(names.mask)];
+  let ps = infos.map((p) => g.input(names.param(p.name), p.shape));
+  let ms = infos.map((p) => g.input(names.m(p.name), p.shape));
+  let vs = infos.map((p) => g.input(names.v(p.name), p.shape));
+  const step = g.input('step', []);
+  const lr = g.input('lr', []);
   inputs.push(...infos.map((p) => names.param(p.name)), ...infos.map((p) => names.m(p.name)), ...infos.map((p) => names.v(p.name)));
   inputs.push('step', 'lr');
+
+  const losses: T[] = [];
+  batches.forEach(({ x, target, masks }, k) => {
+    const out = mlpForward(g, x, ps, spec, { skipLast: o.loss === 'bce', masks });
+    const loss = o.loss === 'bce' ? g.bceWithLogits(out, target) : g.mse(out, target);
+    const grads = g.grad(loss, ps);
+    losses.push(loss);
+    const s = adamScalars(g, k === 0 ? step : g.add(step, g.scalar(k)), lr, cfg);
+    const next = infos.map((_, i) => adamUpdate(g, ps[i] as T, grads[i] as T, ms[i] as T, vs[i] as T, s, cfg));
+    ps = next.map((u) => u.p);
+    ms = next.map((u) => u.m);
+    vs = next.map((u) => u.v);
+  });
+
+  g.output(g.concat1d(losses), 'loss');
+  const outs: string[] = ['loss'];
+  infos.forEach((info, i) => {
+    g.output(ps[i] as T, names.newParam(info.name));
+    g.output(ms[i] as T, names.newM(info.name));
+    g.output(vs[i] as T, names.newV(info.name));
+    outs.push(names.newParam(info.name), names.newM(info.name), names.newV(info.name));
+  });
   return { bytes: g.toBytes('dfp_train_step'), inputs, outputs: outs, params: infos };
 }
 
