@@ -30,7 +30,11 @@ test('a connection broken mid-body resumes with a Range request and yields the e
   assert.equal(got.sha256, sha(BODY));
   assert.equal(got.bytes, BODY.length);
   assert.ok(readFileSync(got.path).equals(BODY));
-  assert.deepEqual(server.requests.map((r) => r.range), [undefined, `bytes=${HALF}-`]);
+  // The second request asks only for what is missing (the client holds at most the half it was sent).
+  assert.equal(server.requests.length, 2);
+  assert.equal(server.requests[0]?.range, undefined);
+  const from = Number(/^bytes=(\d+)-$/.exec(server.requests[1]?.range ?? '')?.[1]);
+  assert.ok(from > 0 && from <= HALF, `resumed from ${from}, sent ${HALF}`);
 });
 
 test('a server that cannot resume is asked again from the start', async (t) => {

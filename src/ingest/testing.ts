@@ -203,8 +203,8 @@ export function sendBytes(req: IncomingMessage, res: ServerResponse, body: Buffe
   if (start > 0) headers['content-range'] = `bytes ${start}-${body.length - 1}/${body.length}`;
   res.writeHead(start > 0 ? 206 : 200, headers);
   if (opts.breakAt !== undefined && opts.breakAt < part.length) {
-    // Send part of the body, then drop the connection as a flaky network would.
-    res.write(part.subarray(0, opts.breakAt), () => setTimeout(() => res.socket?.destroy(), 20));
+    // Send part of the body, give the client time to take it in, then drop the connection as a flaky network would.
+    res.write(part.subarray(0, opts.breakAt), () => setTimeout(() => res.socket?.destroy(), 300));
     return;
   }
   res.end(part);
