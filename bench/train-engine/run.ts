@@ -1,6 +1,6 @@
 // Benchmark: dfp's ONNX-runtime trainer vs PyTorch CPU on the 480-256-64-256-480 autoencoder (batch 256, MSE, Adam),
-// 1 and 2 threads, in one run; appends a dated section to bench/RESULTS.md.
-// Usage: node --import tsx bench/train-engine/run.ts [--steps N] [--repeats N] [--no-peer] [--no-write]
+// 1 and 2 threads, side by side in one run; appends a dated section to bench/RESULTS.md.
+// Usage: node --import tsx bench/train-engine/run.ts [--steps N] [--repeats N] [--warmup N] [--no-peer] [--no-write]
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -16,24 +16,26 @@ const RESULTS = join(here, '..', 'RESULTS.md');
 const PYTHON = '/usr/bin/python3'; // Debian's python3-torch installs for the system interpreter, not pyenv's
 const SIZES = [480, 256, 64, 256, 480];
 const BATCH = 256;
+const K = 8; // steps per ORT run for dfp's stepMany() row
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
-const STEPS = opt('--steps', 200);
+const STEPS = opt('--steps', 200); // a multiple of K
 const REPEATS = opt('--repeats', 3);
-const WARMUP = opt('--warmup', 30);
+const WARMUP = opt('--warmup', 40);
 const THREADS = [1, 2];
+if (STEPS % K !== 0 || WARMUP % K !== 0) throw new Error(`--steps and --warmup must be multiples of ${K}`);
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-};
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const k = (x: number): string => `${(x / 1000).toFixed(1)}k`;
+
+type Runner = { run: () => Promise<number>; stop: () => Promise<void> };
 
 /** A dfp trainer kept across repeats so its measurements interleave with the peer's. */
-async function dfpBench(threads: number): Promise<{ run: () => Promise<number>; release: () => Promise<void> }> {
+async function dfpRunner(threads: number, stepsPerRun: number): Promise<Runner> {
   const tr = await Trainer.create({
     spec: { sizes: SIZES, activations: ['relu', 'relu', 'relu', 'linear'] },
     loss: 'mse',
@@ -42,12 +44,19 @@ async function dfpBench(threads: number): Promise<{ run: () => Promise<number>; 
     lr: 1e-3,
     seed: 0,
     threads,
+    stepsPerRun,
   });
   const r = mulberry32(1);
-  const pool = Array.from({ length: 16 }, () => Float32Array.from({ length: BATCH * 480 }, () => r()));
+  // 16 random batches back to back; stepMany takes K consecutive ones as one view.
+  const pool = Float32Array.from({ length: 16 * BATCH * 480 }, () => r());
+  const batch = (i: number, n: number): Float32Array => pool.subarray((i % 16) * BATCH * 480, ((i % 16) + n) * BATCH * 480);
   let i = 0;
   const steps = async (n: number): Promise<void> => {
-    for (let s = 0; s < n; s++) await tr.step(pool[i++ % pool.length] as Float32Array);
+    for (let s = 0; s < n; s += stepsPerRun) {
+      if (stepsPerRun === 1) await tr.step(batch(i, 1));
+      else await tr.stepMany(batch(i, stepsPerRun)); // K divides 16, so K batches never wrap
+      i += stepsPerRun;
+    }
   };
   await steps(WARMUP);
   return {
@@ -56,30 +65,8 @@ async function dfpBench(threads: number): Promise<{ run: () => Promise<number>; 
       await steps(STEPS);
       return (STEPS * BATCH) / ((performance.now() - t0) / 1000);
     },
-    release: () => tr.release(),
+    stop: () => tr.release(),
   };
-}
-
-function ensurePeer(): string | undefined {
-  const probe = (): string | undefined => {
-    const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-    return r.status === 0 ? r.stdout.trim() : undefined;
-  };
-  let v = probe();
-  if (v === undefined) {
-    console.error('PyTorch peer missing: installing Debian python3-torch (PyTorch 1.13) ...');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    spawnSync('apt-get', ['install', '-y', '-qq', 'python3-torch'], { stdio: 'inherit', env });
-    v = probe();
-  }
-  // Debian's torch links the generic libblas.so.3; without OpenBLAS that is netlib's reference BLAS (~6 GFLOP/s),
-  // a straw man. OpenBLAS (OpenMP flavour, matching torch's threading) takes over the alternative when installed.
-  if (v !== undefined && !blasLibrary().includes('openblas')) {
-    console.error('PyTorch peer uses reference BLAS: installing Debian libopenblas0-openmp ...');
-    spawnSync('apt-get', ['install', '-y', '-qq', 'libopenblas0-openmp'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  }
-  return v;
 }
 
 function blasLibrary(): string {
@@ -90,11 +77,36 @@ function blasLibrary(): string {
   }
 }
 
-interface PeerReply { rate: number }
+function aptInstall(pkg: string): void {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  spawnSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'inherit', env });
+}
+
+/** Installs the peer if missing: Debian's PyTorch 1.13, and OpenBLAS so it does not run on netlib's reference BLAS. */
+function ensurePeer(): string | undefined {
+  const probe = (): string | undefined => {
+    const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.trim() : undefined;
+  };
+  if (probe() === undefined) {
+    console.error('PyTorch peer missing: installing Debian python3-torch ...');
+    aptInstall('python3-torch');
+  }
+  // Debian's torch links the generic libblas.so.3 (reference BLAS, ~6 GFLOP/s here: a straw man). The OpenMP
+  // flavour of OpenBLAS matches torch's own threading and takes over that alternative once installed.
+  if (probe() !== undefined && !blasLibrary().includes('openblas')) {
+    console.error('PyTorch peer would use reference BLAS: installing Debian libopenblas0-openmp ...');
+    aptInstall('libopenblas0-openmp');
+  }
+  return probe();
+}
 
 /** The PyTorch peer as a long-lived child answering one measurement request per line. */
-async function startPeer(): Promise<{ run: (threads: number, foreach: boolean) => Promise<number>; stop: () => void }> {
-  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [join(here, 'torch_peer.py'), '--warmup', String(WARMUP)]);
+async function peerRunner(threads: number, env: Record<string, string>): Promise<Runner> {
+  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [join(here, 'torch_peer.py'), '--warmup', String(WARMUP)], {
+    env: { ...process.env, ...env },
+  });
   child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<Record<string, unknown>> => {
@@ -104,78 +116,86 @@ async function startPeer(): Promise<{ run: (threads: number, foreach: boolean) =
   };
   await next(); // ready
   return {
-    run: async (threads, foreach) => {
-      child.stdin.write(`${JSON.stringify({ threads, foreach, steps: STEPS })}\n`);
-      return ((await next()) as unknown as PeerReply).rate;
+    run: async () => {
+      child.stdin.write(`${JSON.stringify({ threads, steps: STEPS })}\n`);
+      return Number((await next()).rate);
     },
-    stop: () => child.stdin.end(),
+    stop: async () => {
+      child.stdin.end();
+      await new Promise((res) => child.once('exit', res));
+    },
   };
 }
 
 function machine(): string {
   let model = cpus()[0]?.model ?? 'unknown';
+  let family = '';
   try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m?.[1]) model = m[1].trim();
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    model = /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? model;
+    const fam = /^cpu family\s*:\s*(\d+)$/m.exec(info)?.[1];
+    const avx512 = /^flags\s*:.*\bavx512f\b/m.test(info);
+    family = ` (family ${fam ?? '?'}${avx512 ? ', AVX-512' : ''})`;
   } catch {
     // not Linux: keep os.cpus()'s model
   }
-  return `${cpus().length} cores, ${model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, onnxruntime-node ${ort.env.versions.node ?? '?'}`;
+  return `${cpus().length} cores, ${model}${family}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, onnxruntime-node ${ort.env.versions.node ?? '?'}`;
 }
 
-const k = (x: number): string => `${(x / 1000).toFixed(1)}k`;
+interface Row { name: string; threads: number; rates: number[] }
 
 async function main(): Promise<void> {
   const loadAtStart = loadavg().map((x) => x.toFixed(2)).join(' ');
   const peerVersion = args.includes('--no-peer') ? undefined : ensurePeer();
   if (!args.includes('--no-peer') && peerVersion === undefined) console.error('PyTorch peer unavailable: reporting dfp only');
-  const peer = peerVersion === undefined ? undefined : await startPeer();
-  const rows: string[] = [];
-  const best = { dfp: 0, torch: 0 };
+  const rows: Row[] = [];
   for (const t of THREADS) {
-    // Repeats alternate dfp / PyTorch so load from other processes on the machine hits both alike.
-    const dfp = await dfpBench(t);
-    const d: number[] = [];
-    const tp: Record<'loop' | 'foreach', number[]> = { loop: [], foreach: [] };
+    const contenders: [string, Runner][] = [
+      ['dfp, 1 step per run', await dfpRunner(t, 1)],
+      [`dfp, ${K} steps per run (stepMany)`, await dfpRunner(t, K)],
+    ];
+    if (peerVersion !== undefined) {
+      // OpenBLAS 0.3.21 picks its AVX2 "Haswell" kernels on this CPU; forcing SkylakeX gives PyTorch AVX-512 GEMMs.
+      contenders.push([`PyTorch ${peerVersion}, OpenBLAS auto kernels`, await peerRunner(t, {})]);
+      contenders.push([`PyTorch ${peerVersion}, OpenBLAS AVX-512 kernels`, await peerRunner(t, { OPENBLAS_CORETYPE: 'SkylakeX' })]);
+    }
+    const tRows = contenders.map(([name]) => ({ name, threads: t, rates: [] as number[] }));
+    // Repeats go round-robin so load from other processes on the machine hits every contender alike.
     for (let r = 0; r < REPEATS; r++) {
-      d.push(await dfp.run());
-      if (peer) {
-        tp.loop.push(await peer.run(t, false));
-        tp.foreach.push(await peer.run(t, true));
-      }
+      for (const [j, [, c]] of contenders.entries()) tRows[j]?.rates.push(await c.run());
     }
-    await dfp.release();
-    const dm = median(d);
-    best.dfp = Math.max(best.dfp, dm);
-    let torchCell = 'n/a';
-    let ratio = 'n/a';
-    if (peer) {
-      const loop = median(tp.loop);
-      const fe = median(tp.foreach);
-      const top = Math.max(loop, fe);
-      best.torch = Math.max(best.torch, top);
-      torchCell = `${k(top)} (Adam for-loop ${k(loop)}, foreach ${k(fe)})`;
-      ratio = `${(dm / top).toFixed(2)}×`;
-    }
-    const spread = `${k(Math.min(...d))}–${k(Math.max(...d))}`;
-    console.log(`threads=${t}: dfp ${k(dm)} samples/s (runs ${spread}), PyTorch ${torchCell}, ratio ${ratio}`);
-    rows.push(`| ${t} | ${k(dm)} (${spread}) | ${torchCell} | ${ratio} |`);
+    for (const [, c] of contenders) await c.stop();
+    for (const row of tRows) console.log(`threads=${t} ${row.name}: ${k(median(row.rates))} samples/s (${row.rates.map(k).join(', ')})`);
+    rows.push(...tRows);
   }
-  peer?.stop();
-  const bestRatio = best.torch > 0 ? best.dfp / best.torch : undefined;
-  if (bestRatio !== undefined) console.log(`best vs best: dfp ${k(best.dfp)} / PyTorch ${k(best.torch)} = ${bestRatio.toFixed(2)}×`);
+
+  const best = (pred: (r: Row) => boolean): Row | undefined =>
+    rows.filter(pred).reduce<Row | undefined>((a, r) => (a === undefined || median(r.rates) > median(a.rates) ? r : a), undefined);
+  const ratioLines: string[] = [];
+  for (const t of [...THREADS, 0]) {
+    const sameT = (r: Row) => t === 0 || r.threads === t;
+    const d = best((r) => sameT(r) && r.name.startsWith('dfp'));
+    const p = best((r) => sameT(r) && r.name.startsWith('PyTorch'));
+    const pAuto = best((r) => sameT(r) && r.name.includes('auto'));
+    if (!d || !p || !pAuto) continue;
+    const label = t === 0 ? 'best vs best (any thread count)' : `${t} thread(s)`;
+    const line = `${label}: dfp ${k(median(d.rates))} / PyTorch best ${k(median(p.rates))} = ${(median(d.rates) / median(p.rates)).toFixed(2)}×; vs PyTorch with OpenBLAS auto kernels ${(median(d.rates) / median(pAuto.rates)).toFixed(2)}×`;
+    ratioLines.push(`- ${line}`);
+    console.log(line);
+  }
 
   const section = [
     `## Training engine: 480-256-64-256-480 autoencoder — ${new Date().toISOString()}`,
     '',
-    `Machine: ${machine()}, load average at start ${loadAtStart}. PyTorch peer: ${peerVersion ?? 'not run'} (${PYTHON}, BLAS ${blasLibrary()}).`,
-    `Net: ReLU hidden layers, linear output, MSE, Adam lr 1e-3, batch ${BATCH}, random data; median of ${REPEATS} interleaved runs × ${STEPS} steps after ${WARMUP} warm-up steps. Samples/s (higher is better).`,
+    `Machine: ${machine()}; load average at start ${loadAtStart}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}.`,
+    `PyTorch peer: ${peerVersion ?? 'not run'} (${PYTHON}, libblas.so.3 → ${blasLibrary()}).`,
+    `Net: ReLU hidden layers, linear output, MSE, Adam lr 1e-3, batch ${BATCH}, random data. Median of ${REPEATS} round-robin runs of ${STEPS} steps each after ${WARMUP} warm-up steps; samples/s, higher is better.`,
     '',
-    '| threads | dfp (onnxruntime) | PyTorch (best Adam mode) | dfp / PyTorch |',
+    '| threads | contender | samples/s (median) | runs |',
     '| --- | --- | --- | --- |',
-    ...rows,
+    ...rows.map((r) => `| ${r.threads} | ${r.name} | ${k(median(r.rates))} | ${r.rates.map(k).join(', ')} |`),
     '',
-    bestRatio !== undefined ? `Best vs best: dfp ${k(best.dfp)} vs PyTorch ${k(best.torch)} = ${bestRatio.toFixed(2)}×.` : 'PyTorch peer not run.',
+    ...ratioLines,
     '',
   ].join('\n');
   if (args.includes('--no-write')) return;

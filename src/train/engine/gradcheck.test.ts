@@ -48,6 +48,7 @@ const CASES: Case[] = [
   unary('abs', (g, x) => g.abs(x), awayFromZero),
   unary('sqrt', (g, x) => g.sqrt(x), positive),
   unary('scale', (g, x) => g.scale(x, -2.5)),
+  unary('reshape', (g, x) => g.reshape(x, [2, 6])),
   unary('reduceSum all', (g, x) => g.reduceSum(x)),
   unary('reduceSum axis 0', (g, x) => g.reduceSum(x, [0])),
   unary('reduceSum axis 1 keepdims', (g, x) => g.reduceSum(x, [1], true)),
