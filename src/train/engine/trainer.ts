@@ -50,7 +50,9 @@ export class Trainer {
   /** Learning rate for the next steps (may be changed between steps for schedules). */
   lr: number;
   private stepCount = 0;
-  // Ping-pong: a step reads state `cur` and ORT writes the update straight into `nxt` (preallocated outputs), then they swap.
+  // Ping-pong: a step reads state `cur` and ORT writes the update into `nxt` (preallocated outputs), then they swap.
+  // The state never moves between buffers in JS; onnxruntime-node 1.30 still returns its own copy of each output,
+  // which is dropped (stepMany amortises that copy over K steps).
   private cur: State;
   private nxt: State;
   // Input-named and output-named tensor views over both buffer sets, built once.
