@@ -110,8 +110,11 @@ export async function runTransform(opts: TransformOptions): Promise<TransformRes
     for (const s of project.sources) {
       if (from.tables[s.lakeTable]) await registerParquet(conn, s.lakeTable, await lake.tablePath(from.id, s.lakeTable));
     }
+    // Models outside this run stay readable (a relationships test may name one); cached ones are added when reached.
     for (const name of order) {
-      if (project.models.get(name)?.materialized === 'table' && from.tables[name]) await registerParquet(conn, name, await lake.tablePath(from.id, name));
+      if (!selected.has(name) && project.models.get(name)?.materialized === 'table' && from.tables[name]) {
+        await registerParquet(conn, name, await lake.tablePath(from.id, name));
+      }
     }
 
     const states: Record<string, ModelState> = {};
@@ -148,6 +151,7 @@ export async function runTransform(opts: TransformOptions): Promise<TransformRes
         rows = last.rows;
         fingerprint = last.fingerprint;
         if (model.materialized === 'view') await conn.run(`CREATE OR REPLACE VIEW ${quote(name)} AS ${sql}`);
+        else await registerParquet(conn, name, await lake.tablePath(from.id, name));
       } else if (model.materialized === 'view') {
         try {
           await conn.run(`CREATE OR REPLACE VIEW ${quote(name)} AS ${sql}`);
