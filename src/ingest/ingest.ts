@@ -44,6 +44,8 @@ export interface IngestResult {
   reasons: { reason: string; rows: number }[];
   sources: SourceRecord[];
   files: PreparedIngest['files'];
+  /** Seconds per phase, for benchmarks and -v. */
+  timings: { resolve: number; prepare: number; commit: number };
 }
 
 /** sha256 of the normalised column names and types: which table shape this ingest wrote. */
@@ -60,7 +62,15 @@ export async function runIngest(opts: IngestOptions): Promise<IngestResult> {
   const runId = `${stamp}-${randomBytes(3).toString('hex')}`;
   const workDir = join(config.workspace, 'tmp', `ingest-${runId}`);
   try {
+    const clock = { t: performance.now() };
+    const lap = () => {
+      const now = performance.now();
+      const s = Math.round(now - clock.t) / 1000;
+      clock.t = now;
+      return s;
+    };
     const resolved = await resolveSource(opts.source, { config, workDir: join(workDir, 'unpacked'), progress, env: opts.env, cwd: opts.cwd });
+    const resolveSeconds = lap();
     const prepared = await prepareIngest({
       files: resolved.files,
       workDir: join(workDir, 'out'),
@@ -70,6 +80,8 @@ export async function runIngest(opts: IngestOptions): Promise<IngestResult> {
       engine: engineOptions(config),
       progress,
     });
+    const timings = { resolve: resolveSeconds, prepare: 0, commit: 0 };
+    timings.prepare = lap();
 
     const tables: Record<string, TableWrite> = {};
     for (const [name, t] of Object.entries(prepared.tables)) tables[name] = { file: t.file, key: KEY_COLUMN };
@@ -93,6 +105,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestResult> {
         schema_hash: SCHEMA_HASH,
       },
     });
+    timings.commit = lap();
     return {
       commit: result.id,
       branch,
@@ -108,6 +121,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestResult> {
       reasons: prepared.reasons,
       sources: resolved.sources,
       files: prepared.files,
+      timings,
     };
   } finally {
     await rm(workDir, { recursive: true, force: true });

@@ -12,8 +12,14 @@ import { type StagedFile, stagedFrom } from './stage.ts';
 
 const id = (name: string) => name.replace(/[^a-z0-9_]/gi, '_');
 
-/** Creates `dropped_<table>(file_index, rid, "column", reason, detail, sha256)`; returns its name. */
-export async function findKeyProblems(conn: DuckDBConnection, table: string, files: StagedFile[], existing: string | undefined): Promise<string> {
+export interface KeyProblems {
+  /** Table `dropped_<table>(file_index, rid, "column", reason, detail, sha256)`. */
+  table: string;
+  /** Dropped rows per file index (files without any are absent). */
+  counts: Map<number, number>;
+}
+
+export async function findKeyProblems(conn: DuckDBConnection, table: string, files: StagedFile[], existing: string | undefined): Promise<KeyProblems> {
   const keys = `keys_${id(table)}`;
   const dropped = `dropped_${id(table)}`;
   const parts = files.map((f) => {
@@ -44,16 +50,17 @@ export async function findKeyProblems(conn: DuckDBConnection, table: string, fil
         ELSE 'same sha256 and label as ' || r.first_source || ' row ' || r.first_rec || ', which is loaded' END AS detail
     FROM ranked r LEFT JOIN conflict c ON c.sha256 = r.sha256 LEFT JOIN lake l ON l.sha256 = r.sha256
     WHERE c.sha256 IS NOT NULL OR l.sha256 IS NOT NULL OR r.n > 1`);
-  return dropped;
+  const counts = await queryRows<{ f: number; n: number }>(conn, `SELECT file_index AS f, count(*) AS n FROM ${dropped} GROUP BY 1`);
+  return { table: dropped, counts: new Map(counts.map((r) => [r.f, r.n])) };
 }
 
 /** The accepted rows of all files of a table, normalised (a SELECT, not materialised). */
-export function incomingSql(files: StagedFile[], dropped: string): string {
+export function incomingSql(files: StagedFile[], dropped: KeyProblems): string {
   return files
     .map((f) => {
       const { from, rec } = stagedFrom(f);
-      return `SELECT ${normalisedSelect(f.plan, 's', f.file.name, rec)} FROM ${from}
-        WHERE s._problem IS NULL AND s.file_row_number NOT IN (SELECT rid FROM ${dropped} WHERE file_index = ${f.index})`;
+      const keep = dropped.counts.get(f.index) ? ` AND s.file_row_number NOT IN (SELECT rid FROM ${dropped.table} WHERE file_index = ${f.index})` : '';
+      return `SELECT ${normalisedSelect(f.plan, 's', f.file.name, rec)} FROM ${from} WHERE s._problem IS NULL${keep}`;
     })
     .join(' UNION ALL ');
 }

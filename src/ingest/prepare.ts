@@ -74,7 +74,7 @@ export async function prepareIngest(opts: PrepareOptions): Promise<PreparedInges
       progress.start(`merging ${table}`);
       const existing = await opts.existing(table);
       const dropped = await findKeyProblems(conn, table, files, existing);
-      for (const f of files) await quarantineDropped(conn, f, dropped);
+      for (const f of files) await quarantineDropped(conn, f, dropped.table, dropped.counts.get(f.index) ?? 0);
       const out = join(opts.workDir, `${table}.parquet`);
       const merged = await mergeTable(conn, table, incomingSql(files, dropped), existing, out);
       const loaded = merged.added + merged.replaced + merged.unchanged;

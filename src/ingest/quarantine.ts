@@ -41,6 +41,7 @@ const DETAIL = `CASE split_part(p, '|', 1)
 
 /** Rows that failed a per-row check in the staging pass. */
 export async function quarantineProblems(conn: DuckDBConnection, f: StagedFile): Promise<void> {
+  if (f.problems === 0) return;
   const { from, rec } = stagedFrom(f);
   const key = f.plan.byLake.get('sha256');
   const sha = key ? `NULLIF(lower(trim(s.${col(key)})), '')` : 'NULL';
@@ -53,7 +54,8 @@ export async function quarantineProblems(conn: DuckDBConnection, f: StagedFile):
 }
 
 /** Rows dropped by the key checks (conflicting labels, duplicates), from `dropped(file_index, rid, …)`. */
-export async function quarantineDropped(conn: DuckDBConnection, f: StagedFile, dropped: string): Promise<void> {
+export async function quarantineDropped(conn: DuckDBConnection, f: StagedFile, dropped: string, count: number): Promise<void> {
+  if (count === 0) return;
   const { from, rec } = stagedFrom(f);
   await conn.run(`INSERT INTO ${Q}
     SELECT ${f.index}, ${literal(f.file.name)}, ${rec}, d."column", d.reason, d.detail, d.sha256, ${literal(f.table)}, ${rawJsonExpr(f.plan, 's')}

@@ -25,6 +25,8 @@ export interface StagedFile {
   rejected: number;
   /** Table mapping staging row → record number; absent when no record was refused (row = rid + 1). */
   rowMap: string | undefined;
+  /** Staged rows that failed a per-row check (`_problem` set). */
+  problems: number;
 }
 
 /** FROM clause over a staged file (alias s), and the expression of each row's 1-based record number. */
@@ -37,12 +39,12 @@ export function stagedFrom(f: StagedFile): { from: string; rec: string } {
 export async function stageFile(conn: DuckDBConnection, file: InputFile, index: number, plan: FilePlan, table: string, dir: string): Promise<StagedFile> {
   const stage = join(dir, `stage-${index}.parquet`);
   const rejectsTable = `reader_rejects_${index}`;
-  const problems = problemExpr(plan);
+  const check = problemExpr(plan);
   let select: string;
   if (file.format === 'parquet') {
-    select = `SELECT * EXCLUDE (_pre), COALESCE(_pre, ${problems}) AS _problem FROM ${readParquetSql(file.path, plan)}`;
+    select = `SELECT * EXCLUDE (_pre), COALESCE(_pre, ${check}) AS _problem FROM ${readParquetSql(file.path, plan)}`;
   } else {
-    select = `SELECT *, ${problems} AS _problem FROM ${readCsvSql(file.path, file.format === 'csv.gz', plan, rejectsTable, `reader_scans_${index}`)}`;
+    select = `SELECT *, ${check} AS _problem FROM ${readCsvSql(file.path, file.format === 'csv.gz', plan, rejectsTable, `reader_scans_${index}`)}`;
   }
   // LZ4: cheapest to write and read back; the stage lives only for this ingest.
   try {
@@ -50,8 +52,10 @@ export async function stageFile(conn: DuckDBConnection, file: InputFile, index: 
   } catch (e) {
     throw new DfpError('INPUT_INVALID', `cannot read ${file.name}: ${messageOf(e)}`, { file: file.name }, { cause: e });
   }
-  const [count] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM read_parquet(${literal(stage)})`);
+  // Reads one column: cheap, and lets clean files skip the quarantine scans entirely.
+  const [count] = await queryRows<{ n: number; bad: number }>(conn, `SELECT count(*) AS n, count(_problem) AS bad FROM read_parquet(${literal(stage)})`);
   const accepted = count?.n ?? 0;
+  const problems = count?.bad ?? 0;
 
   let rejected = 0;
   let rowMap: string | undefined;
@@ -64,7 +68,7 @@ export async function stageFile(conn: DuckDBConnection, file: InputFile, index: 
         FROM range(1, ${accepted + rejected + 1}) t(n) WHERE n NOT IN (SELECT rec FROM rejects_${index}) ORDER BY rid`);
     }
   }
-  return { index, file, plan, table, stage, accepted, rejected, rowMap };
+  return { index, file, plan, table, stage, accepted, rejected, rowMap, problems };
 }
 
 /**
