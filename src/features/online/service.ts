@@ -73,3 +73,8 @@ export class OnlineFeatureService {
     return { sha256: entity, status: !found ? 'NOT_FOUND' : stale ? 'OUTSIDE_MAX_AGE' : 'PRESENT', values, event_timestamps: eventTimestamps };
   }
 }
+
+/** Row-major copy for scoring: rows[i][k] is feature k (in request order) of entity i; null when missing or stale. */
+export function toRows(res: OnlineFeatures): (number | null)[][] {
+  return res.entities.map((_, i) => res.columns.map((c) => c.values[i] ?? null));
+}
