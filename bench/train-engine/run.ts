@@ -17,6 +17,7 @@ const PYTHON = '/usr/bin/python3'; // Debian's python3-torch installs for the sy
 const SIZES = [480, 256, 64, 256, 480];
 const BATCH = 256;
 const K = 8; // steps per ORT run for dfp's stepMany() row
+const REFERENCE_BLAS = '/usr/lib/x86_64-linux-gnu/blas'; // netlib libblas.so.3 from libblas3
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => {
@@ -103,7 +104,7 @@ function ensurePeer(): string | undefined {
 }
 
 /** The PyTorch peer as a long-lived child answering one measurement request per line. */
-async function peerRunner(threads: number, env: Record<string, string>): Promise<Runner> {
+async function peerRunner(threads: number, env: Record<string, string>, steps = STEPS): Promise<Runner> {
   const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [join(here, 'torch_peer.py'), '--warmup', String(WARMUP)], {
     env: { ...process.env, ...env },
   });
@@ -117,7 +118,7 @@ async function peerRunner(threads: number, env: Record<string, string>): Promise
   await next(); // ready
   return {
     run: async () => {
-      child.stdin.write(`${JSON.stringify({ threads, steps: STEPS })}\n`);
+      child.stdin.write(`${JSON.stringify({ threads, steps })}\n`);
       return Number((await next()).rate);
     },
     stop: async () => {
@@ -158,6 +159,11 @@ async function main(): Promise<void> {
       // OpenBLAS 0.3.21 picks its AVX2 "Haswell" kernels on this CPU; forcing SkylakeX gives PyTorch AVX-512 GEMMs.
       contenders.push([`PyTorch ${peerVersion}, OpenBLAS auto kernels`, await peerRunner(t, {})]);
       contenders.push([`PyTorch ${peerVersion}, OpenBLAS AVX-512 kernels`, await peerRunner(t, { OPENBLAS_CORETYPE: 'SkylakeX' })]);
+      if (existsSync(join(REFERENCE_BLAS, 'libblas.so.3'))) {
+        // What a bare `apt-get install python3-torch` runs on; slow, so fewer steps per measurement.
+        const env = { LD_LIBRARY_PATH: REFERENCE_BLAS };
+        contenders.push([`PyTorch ${peerVersion}, Debian reference BLAS`, await peerRunner(t, env, Math.max(8, STEPS / 8))]);
+      }
     }
     const tRows = contenders.map(([name]) => ({ name, threads: t, rates: [] as number[] }));
     // Repeats go round-robin so load from other processes on the machine hits every contender alike.
@@ -177,9 +183,10 @@ async function main(): Promise<void> {
     const d = best((r) => sameT(r) && r.name.startsWith('dfp'));
     const p = best((r) => sameT(r) && r.name.startsWith('PyTorch'));
     const pAuto = best((r) => sameT(r) && r.name.includes('auto'));
+    const pRef = best((r) => sameT(r) && r.name.includes('reference'));
     if (!d || !p || !pAuto) continue;
     const label = t === 0 ? 'best vs best (any thread count)' : `${t} thread(s)`;
-    const line = `${label}: dfp ${k(median(d.rates))} / PyTorch best ${k(median(p.rates))} = ${(median(d.rates) / median(p.rates)).toFixed(2)}×; vs PyTorch with OpenBLAS auto kernels ${(median(d.rates) / median(pAuto.rates)).toFixed(2)}×`;
+    const line = `${label}: dfp ${k(median(d.rates))} / PyTorch best ${k(median(p.rates))} = ${(median(d.rates) / median(p.rates)).toFixed(2)}×; vs PyTorch with OpenBLAS auto kernels ${(median(d.rates) / median(pAuto.rates)).toFixed(2)}×${pRef ? `; vs PyTorch on reference BLAS ${(median(d.rates) / median(pRef.rates)).toFixed(1)}×` : ''}`;
     ratioLines.push(`- ${line}`);
     console.log(line);
   }
