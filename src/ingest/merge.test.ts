@@ -1,5 +1,5 @@
 // The normalised table shape and the upsert: exact NORMALISED_COLUMNS, trimmed Package, lineage,
-// sha256 order, byte-identical output for identical content, and added / replaced / unchanged rows.
+// file order on a first load, sha256 order after a merge, byte-identical output for identical content, and added / replaced / unchanged rows.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { csvFile, prepare, query, scratch, shaOf, writeCsv } from './testing.ts'
 
 const hashOf = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-test('the table has exactly the normalised columns, typed, sorted by sha256, with lineage', async () => {
+test('a first load has exactly the normalised columns, typed, in file order, with lineage', async () => {
   const p = await prepare([csvFile(writeCsv(scratch(), 'emu.csv', 6, { layout: 'official-emulator' }))]);
   const t = p.tables.kronodroid_emulator!;
   assert.equal(t.rows, 6);
@@ -18,7 +18,7 @@ test('the table has exactly the normalised columns, typed, sorted by sha256, wit
   const rows = await query<{ sha256: string; Package: string; _layout: string; _source: string; _source_row: number; Categories: null; FirstModDate: null; Year: null; REBOOT_PERMISSION: number }>(
     `SELECT sha256, Package, _layout, _source, _source_row, Categories, FirstModDate, "Year", REBOOT_PERMISSION FROM '${t.file}'`,
   );
-  assert.deepEqual(rows.map((r) => r.sha256), [...rows.map((r) => r.sha256)].sort());
+  assert.deepEqual(rows.map((r) => r._source_row), [1, 2, 3, 4, 5, 6]);
   const first = rows.find((r) => r.sha256 === shaOf(0))!;
   assert.equal(first.Package, 'com.example.app0'); // the newline inside the quotes is gone
   assert.equal(first._layout, 'official-emulator');
@@ -36,7 +36,7 @@ test('identical content gives identical Parquet bytes; re-ingesting changes noth
   const b = await prepare([csvFile(file)]);
   assert.equal(hashOf(a.tables.kronodroid_real!.file), hashOf(b.tables.kronodroid_real!.file));
   const again = await prepare([csvFile(file)], { kronodroid_real: a.tables.kronodroid_real!.file });
-  assert.equal(hashOf(again.tables.kronodroid_real!.file), hashOf(a.tables.kronodroid_real!.file));
+  assert.equal(again.tables.kronodroid_real!.file, a.tables.kronodroid_real!.file, 'nothing changed: the lake keeps its own file');
   assert.deepEqual([again.tables.kronodroid_real!.added, again.tables.kronodroid_real!.replaced, again.tables.kronodroid_real!.unchanged], [0, 0, 20]);
 });
 
@@ -49,6 +49,7 @@ test('upsert by sha256: new rows added, changed rows replaced, identical rows ke
   const t = p.tables.kronodroid_real!;
   assert.deepEqual([t.rows, t.added, t.replaced, t.unchanged, t.loaded], [7, 2, 1, 1, 4]);
   const rows = await query<{ sha256: string; execve: number; _source: string; _source_row: number }>(`SELECT sha256, execve, _source, _source_row FROM '${t.file}'`);
+  assert.deepEqual(rows.map((r) => r.sha256), [...rows.map((r) => r.sha256)].sort(), 'a merge is written in sha256 order');
   const by = new Map(rows.map((r) => [r.sha256, r]));
   assert.equal(by.get(shaOf(3))?._source, 'v1.csv'); // unchanged: keeps where it first came from
   assert.deepEqual([by.get(shaOf(4))?.execve, by.get(shaOf(4))?._source, by.get(shaOf(4))?._source_row], [1234, 'v2.csv', 2]);

@@ -2,8 +2,9 @@
  * @module Key checks and the upsert. Across all files bound for one table: a sha256 with conflicting
  * labels (in the input, or against the lake) is quarantined in every input row; a repeat with the same
  * label keeps its first occurrence. Then the table is merged by sha256 — new rows added, changed rows
- * replaced, identical rows left as they are (lineage included) — and written sorted by sha256, so equal
- * content gives equal Parquet bytes.
+ * replaced, identical rows left as they are (lineage included). A first load keeps file order (sorting
+ * ~500 columns costs more than the whole validation); a merge is written sorted by sha256; a merge that
+ * changes nothing keeps the lake's own file, so re-ingesting the same data is free and byte-identical.
  */
 import { KEY_COLUMN, LABEL_COLUMN, LINEAGE_COLUMNS, NORMALISED_COLUMNS } from '../core/kronodroid/schema.ts';
 import { type DuckDBConnection, ident, literal, queryRows } from '../engine/duckdb/connection.ts';
@@ -66,6 +67,8 @@ export function incomingSql(files: StagedFile[], dropped: KeyProblems): string {
 }
 
 export interface MergeResult {
+  /** Parquet holding the merged table: `out`, or the existing file when nothing changed. */
+  file: string;
   rows: number;
   added: number;
   replaced: number;
@@ -78,12 +81,12 @@ const DATA = ALL.filter((n) => !(LINEAGE_COLUMNS as readonly string[]).includes(
 /** Writes the merged table to `out` (Parquet, zstd, sorted by sha256). */
 export async function mergeTable(conn: DuckDBConnection, table: string, incoming: string, existing: string | undefined, out: string): Promise<MergeResult> {
   const t = id(table);
-  const copy = (select: string) => conn.run(`COPY (${select} ORDER BY sha256) TO ${literal(out)} (FORMAT parquet, COMPRESSION zstd)`);
+  const copy = (select: string) => conn.run(`COPY (${select}) TO ${literal(out)} (FORMAT parquet, COMPRESSION zstd)`);
   await conn.run(`CREATE VIEW incoming_${t} AS ${incoming}`);
   if (!existing) {
     await copy(`SELECT * FROM incoming_${t}`);
     const rows = await countRows(conn, out);
-    return { rows, added: rows, replaced: 0, unchanged: 0 };
+    return { file: out, rows, added: rows, replaced: 0, unchanged: 0 };
   }
   // An older table may lack columns added to the schema since: they read as NULL.
   const have = new Set((await queryRows<{ name: string }>(conn, `SELECT name FROM parquet_schema(${literal(existing)})`)).map((r) => r.name));
@@ -98,12 +101,13 @@ export async function mergeTable(conn: DuckDBConnection, table: string, incoming
        (SELECT count(*) FROM changed_${t} WHERE sha256 IN (SELECT sha256 FROM existing_${t})) AS replaced,
        (SELECT count(*) FROM incoming_${t}) AS incoming`,
   );
-  await copy(`SELECT * FROM existing_${t} WHERE sha256 NOT IN (SELECT sha256 FROM changed_${t})
-    UNION ALL SELECT * FROM incoming_${t} WHERE sha256 IN (SELECT sha256 FROM changed_${t})`);
-  const rows = await countRows(conn, out);
   const changed = c?.changed ?? 0;
   const replaced = c?.replaced ?? 0;
-  return { rows, added: changed - replaced, replaced, unchanged: (c?.incoming ?? 0) - changed };
+  const unchanged = (c?.incoming ?? 0) - changed;
+  if (changed === 0) return { file: existing, rows: await countRows(conn, existing), added: 0, replaced: 0, unchanged };
+  await copy(`SELECT * FROM existing_${t} WHERE sha256 NOT IN (SELECT sha256 FROM changed_${t})
+    UNION ALL SELECT * FROM incoming_${t} WHERE sha256 IN (SELECT sha256 FROM changed_${t}) ORDER BY sha256`);
+  return { file: out, rows: await countRows(conn, out), added: changed - replaced, replaced, unchanged };
 }
 
 export async function countRows(conn: DuckDBConnection, parquet: string): Promise<number> {

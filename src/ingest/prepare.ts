@@ -79,7 +79,7 @@ export async function prepareIngest(opts: PrepareOptions): Promise<PreparedInges
       const merged = await mergeTable(conn, table, incomingSql(files, dropped), existing, out);
       const loaded = merged.added + merged.replaced + merged.unchanged;
       const layouts = [...new Set(files.map((f) => f.plan.layout))].sort() as Layout[];
-      tables[table] = { file: out, layouts, loaded, ...merged };
+      tables[table] = { layouts, loaded, ...merged };
       progress.stop();
     }
 

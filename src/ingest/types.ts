@@ -46,7 +46,7 @@ export type QuarantineReason =
   | 'duplicate'; // the same sha256 again with the same label: the first occurrence is kept
 
 export interface PreparedTable {
-  /** Parquet file holding the whole merged table, sorted by sha256. */
+  /** Parquet file holding the whole merged table (the lake's own file when nothing changed: read it, never write it). */
   file: string;
   rows: number;
   layouts: Layout[];
