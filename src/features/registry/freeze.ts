@@ -4,13 +4,15 @@
 import { DfpError } from '../../core/errors.ts';
 import type { FeatureDef, FeatureViewDef, FrozenRegistry } from '../../core/features/types.ts';
 import { ALL_FEATURES, type RegistrySpec, parseFeatureRef, parseTtl } from '../../core/features/registry-spec.ts';
-import { LABEL_COLUMN, LEAKING_COLUMNS } from '../../core/kronodroid/schema.ts';
+import { LABEL_COLUMN, LEAKING_COLUMNS, LINEAGE_COLUMNS } from '../../core/kronodroid/schema.ts';
 import type { Commit } from '../../core/lake/types.ts';
 
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|BOOLEAN|DECIMAL(\(\d+,\s*\d+\))?)$/i;
 const TEMPORAL = /^(TIMESTAMP(_S|_MS|_NS)?|TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ|DATE)$/i;
 /** Never features: they are (derived from) the label, see core/kronodroid/schema.ts. */
 const FORBIDDEN = new Set<string>([LABEL_COLUMN, ...LEAKING_COLUMNS]);
+/** Ingest lineage (`_source`, …); not a prefix rule, since `_llseek` is a real system call. */
+const LINEAGE = new Set<string>(LINEAGE_COLUMNS);
 
 export function isNumericType(type: string): boolean {
   return NUMERIC.test(type.trim());
@@ -57,7 +59,7 @@ export function freezeRegistry(spec: RegistrySpec, commit: Commit, ref: string):
       for (const c of table.columns) {
         if (leftOut.has(c.name)) continue;
         // Lineage columns (_source…), the label and its proxies are never features.
-        if (c.name.startsWith('_') || FORBIDDEN.has(c.name) || !isNumericType(c.type)) skip.push(c.name);
+        if (LINEAGE.has(c.name) || FORBIDDEN.has(c.name) || !isNumericType(c.type)) skip.push(c.name);
         else features.push({ name: c.name, type: c.type });
       }
       if (skip.length) skipped[v.name] = skip;
