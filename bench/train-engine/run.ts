@@ -204,6 +204,8 @@ async function main(): Promise<void> {
     '',
     ...ratioLines,
     '',
+    'Notes: both engines are GEMM-bound here; onnxruntime\'s MLAS and OpenBLAS\'s AVX-512 kernels run these shapes at about the same rate, so 1-thread results sit near parity. Other jobs on a shared machine show up as outlier runs (2-thread rows suffer most, spinning thread pools included); medians of round-robin runs keep the comparison fair but not quiet.',
+    '',
   ].join('\n');
   if (args.includes('--no-write')) return;
   if (!existsSync(RESULTS)) writeFileSync(RESULTS, '# Benchmark results\n\nSections are appended by the benchmark scripts; newest last.\n\n');
