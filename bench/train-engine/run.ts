@@ -1,8 +1,11 @@
 // Benchmark: dfp's ONNX-runtime trainer vs PyTorch CPU on the 480-256-64-256-480 autoencoder (batch 256, MSE, Adam),
-// 1 and 2 threads, side by side in one run; appends a dated section to bench/RESULTS.md.
+// 1 and 2 threads, side by side in one run; rewrites its dated section of bench/RESULTS.md.
 // Usage: node --import tsx bench/train-engine/run.ts [--steps N] [--repeats N] [--warmup N] [--no-peer] [--no-write]
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { RESULTS_FILE, writeSection } from '../lib/results.ts';
+
+const SECTION = 'Training engine: 480-256-64-256-480 autoencoder';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,7 +15,6 @@ import { ort } from '../../src/train/engine/session.ts';
 import { Trainer } from '../../src/train/engine/trainer.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const RESULTS = join(here, '..', 'RESULTS.md');
 const PYTHON = '/usr/bin/python3'; // Debian's python3-torch installs for the system interpreter, not pyenv's
 const SIZES = [480, 256, 64, 256, 480];
 const BATCH = 256;
@@ -192,8 +194,6 @@ async function main(): Promise<void> {
   }
 
   const section = [
-    `## Training engine: 480-256-64-256-480 autoencoder — ${new Date().toISOString()}`,
-    '',
     `Machine: ${machine()}; load average at start ${loadAtStart}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}.`,
     `PyTorch peer: ${peerVersion ?? 'not run'} (${PYTHON}, libblas.so.3 → ${blasLibrary()}).`,
     `Net: ReLU hidden layers, linear output, MSE, Adam lr 1e-3, batch ${BATCH}, random data. Median of ${REPEATS} round-robin runs of ${STEPS} steps each after ${WARMUP} warm-up steps; samples/s, higher is better.`,
@@ -208,9 +208,8 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   if (args.includes('--no-write')) return;
-  if (!existsSync(RESULTS)) writeFileSync(RESULTS, '# Benchmark results\n\nSections are appended by the benchmark scripts; newest last.\n\n');
-  appendFileSync(RESULTS, `${section}\n`);
-  console.log(`appended to ${RESULTS}`);
+  writeSection(SECTION, section);
+  console.log(`written to ${RESULTS_FILE}`);
 }
 
 await main();
