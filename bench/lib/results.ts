@@ -3,14 +3,15 @@
  * on each run, stamped with the date and the machine it ran on.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 
 export const RESULTS_FILE = resolve(import.meta.dirname, '../RESULTS.md');
 
 export function machineLine(): string {
   const cpu = cpus();
-  return `${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}`;
+  // The load average says whether other work shared the machine while the figures were taken.
+  return `${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} when written`;
 }
 
 /** Replaces (or appends) the section `## name` with `body`, adding the date and machine. */
