@@ -78,10 +78,56 @@ export const configSchema = z
     model: z
       .object({
         name: z.enum(['autoencoder', 'classifier']).default('autoencoder'),
+        target_fpr: z.number().gt(0).lt(1).default(0.01).describe('false-positive rate on held-out benign apps the threshold is calibrated for'),
+        exclude_features: z.array(z.string()).default([]).describe('feature columns zeroed inside the model (the input stays the full feature vector)'),
+        clip: z.number().positive().default(10).describe('standardised features are clipped to [-clip, clip]'),
+        autoencoder: z
+          .object({
+            hidden: z.array(z.number().int().positive()).default([128]).describe('encoder widths (the decoder mirrors them)'),
+            latent: z.number().int().positive().default(32),
+            activation: z.enum(['relu', 'tanh', 'sigmoid']).default('relu'),
+            dropout: z.number().min(0).lt(1).default(0),
+            swap_noise: z.number().min(0).lt(1).default(0.1).describe('share of input cells swapped with the same column of another row'),
+            weight_count: z.number().min(0).default(1).describe('group weight of the count features (log1p, MSE)'),
+            weight_binary: z.number().min(0).default(1).describe('group weight of the permission flags (BCE)'),
+            weight_numeric: z.number().min(0).default(1).describe('group weight of the other numeric aggregates (MSE)'),
+            benign_only: z.boolean().default(true).describe('one-class: train on benign apps only'),
+            top_k: z.number().int().min(1).max(50).default(5).describe('features listed in each explanation'),
+          })
+          .strict()
+          .prefault({}),
+        classifier: z
+          .object({
+            hidden: z.array(z.number().int().positive()).default([64, 32]),
+            activation: z.enum(['relu', 'tanh', 'sigmoid']).default('relu'),
+            dropout: z.number().min(0).lt(1).default(0.2),
+            class_weight: z.enum(['balanced', 'none']).default('balanced').describe('balanced: positives and negatives weigh the same in the loss'),
+          })
+          .strict()
+          .prefault({}),
       })
-      .passthrough()
+      .strict()
       .prefault({}),
-    train: z.record(z.string(), z.unknown()).default({}),
+    train: z
+      .object({
+        table: z.string().default('training_apps').describe('lake table dfp train reads'),
+        split: z.enum(['time', 'stratified']).default('time').describe('time: test on the latest months; stratified: random test rows per class'),
+        test_from: z.string().regex(/^\d{4}-\d{2}$/).optional().describe('time split: first test month (YYYY-MM); default the last test_months months'),
+        test_months: z.number().int().min(1).default(3),
+        test_fraction: z.number().gt(0).lt(1).default(0.3).describe('stratified split: share of rows held out for testing'),
+        validation_fraction: z.number().gt(0).lt(1).default(0.25).describe('share of the training period held out (stratified) for early stopping and calibration'),
+        epochs: z.number().int().min(1).default(200),
+        batch_size: z.number().int().min(1).default(64),
+        lr: z.number().positive().default(0.001),
+        weight_decay: z.number().min(0).default(0).describe('L2 penalty added to the gradient through the data (0 = none)'),
+        patience: z.number().int().min(1).default(20).describe('epochs without validation improvement before stopping'),
+        min_delta: z.number().min(0).default(0.0001),
+        seed: z.number().int().default(42),
+        threads: z.number().int().min(1).max(64).default(1).describe('onnxruntime intra-op threads'),
+        experiment: z.string().default('dfp').describe('tracking experiment runs are recorded under'),
+      })
+      .strict()
+      .prefault({}),
     orchestration: z
       .object({
         name: z.enum(['local', 'kubeflow']).default('local'),

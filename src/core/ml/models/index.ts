@@ -1,0 +1,26 @@
+// Public surface of the model definitions: features, preprocessing, both models' graphs, calibration, explanations, metadata.
+export { type FeatureKind, FEATURE_LIST_HASH, activeMask, assertNoLeakage, featureKind, featureListHash } from './features.ts';
+export { type PreprocessSpec, fitPreprocess, preprocess, preprocessGraph } from './preprocess.ts';
+export {
+  type AutoencoderArch,
+  type GroupWeights,
+  autoencoderMlp,
+  autoencoderReference,
+  buildAutoencoderInference,
+  buildAutoencoderTrainStep,
+  featureWeights,
+} from './autoencoder.ts';
+export {
+  type ClassifierArch,
+  type Platt,
+  buildClassifierInference,
+  buildClassifierLogits,
+  buildClassifierTrainStep,
+  classifierMlp,
+  classifierReference,
+  meanBce,
+} from './classifier.ts';
+export { aucOf, fitPlatt, thresholdForTargetFpr } from './calibrate.ts';
+export { type Contribution, type ErrorStats, type Explanation, errorStats, explainRow } from './explain.ts';
+export { type ModelKind, type ModelMetadata, METADATA_FILE, METADATA_VERSION, ONNX_FILE, checkMetadata } from './metadata.ts';
+export { type TrainStepGraph, mlpForwardRef } from './train-graph.ts';
