@@ -1,0 +1,117 @@
+/**
+ * @module Registry flows the trainer calls: register a logged model, promote a version to an alias, and
+ * champion/challenger — the candidate replaces `production` only when it beats it on the same test data.
+ */
+import { DfpError } from '../errors.ts';
+import { resolveModelUri } from './model-uri.ts';
+import type { ModelRegistry, ModelVersion, RunTracker } from './types.ts';
+
+type Backend = ModelRegistry & Pick<RunTracker, 'getRun' | 'logBatch'>;
+
+/** Registers the model at `modelUri` (runs:/… or models:/…) as a new version of `name`. */
+export async function registerModel(
+  t: Backend,
+  name: string,
+  modelUri: string,
+  opts: { description?: string; tags?: Record<string, string> } = {},
+): Promise<ModelVersion> {
+  await t.ensureRegisteredModel(name);
+  const resolved = await resolveModelUri(t, async (id) => (await t.getRun(id)).info.artifactUri, modelUri);
+  const run = await t.getRun(resolved.runId);
+  const source = resolved.artifactPath ? `${run.info.artifactUri.replace(/\/+$/, '')}/${resolved.artifactPath}` : run.info.artifactUri;
+  return t.createModelVersion(name, { source, runId: run.info.runId, description: opts.description, tags: opts.tags });
+}
+
+/** Points `alias` at a version (checking it exists); returns the version. */
+export async function promote(t: ModelRegistry, name: string, version: string, alias: string): Promise<ModelVersion> {
+  if (!/^[A-Za-z_][\w-]*$/.test(alias) || /^v\d+$/i.test(alias) || alias === 'latest') {
+    throw new DfpError('USAGE', `alias '${alias}' is not allowed: use letters, digits, _ and -, not 'latest' or v<number>`);
+  }
+  const v = await t.getModelVersion(name, version);
+  await t.setAlias(name, alias, version);
+  return { ...v, aliases: [...new Set([...v.aliases, alias])] };
+}
+
+export interface ChampionOptions {
+  name: string;
+  /** The freshly registered version. */
+  candidate: string;
+  metric: string;
+  higherIsBetter: boolean;
+  /** Candidate's score on the test data; read from its run's metrics when omitted. */
+  candidateValue?: number;
+  /** Current production's score on the same test data; read from its run when omitted. */
+  productionValue?: number;
+  productionAlias?: string;
+  candidateAlias?: string;
+}
+
+export interface ChampionDecision {
+  name: string;
+  metric: string;
+  higherIsBetter: boolean;
+  candidate: { version: string; value: number };
+  production: { version: string; value: number } | null;
+  promoted: boolean;
+  reason: string;
+}
+
+/** The pure comparison: strict improvement wins, a tie keeps the champion. */
+export function decide(candidate: number, production: number | null, higherIsBetter: boolean): { promoted: boolean; reason: string } {
+  if (!Number.isFinite(candidate)) return { promoted: false, reason: `candidate score ${candidate} is not a number` };
+  if (production === null) return { promoted: true, reason: 'no production version yet' };
+  const better = higherIsBetter ? candidate > production : candidate < production;
+  const cmp = better ? (higherIsBetter ? '>' : '<') : candidate === production ? '=' : higherIsBetter ? '<' : '>';
+  return better
+    ? { promoted: true, reason: `candidate ${candidate} ${cmp} production ${production}` }
+    : { promoted: false, reason: `candidate ${candidate} ${cmp} production ${production}; production kept` };
+}
+
+async function metricOf(t: Backend, v: ModelVersion, metric: string, role: string): Promise<number> {
+  if (!v.runId) throw new DfpError('NOT_FOUND', `${role} version ${v.version} of '${v.name}' has no run to read '${metric}' from; pass the value`);
+  const value = (await t.getRun(v.runId)).metrics[metric];
+  if (value === undefined) throw new DfpError('NOT_FOUND', `${role} version ${v.version} of '${v.name}': run ${v.runId} has no metric '${metric}'; pass the value`);
+  return value;
+}
+
+/**
+ * Sets `candidate` on the new version, moves `production` to it only when it beats the current one (or
+ * there is none), and records the decision and both numbers on the candidate's run and version.
+ */
+export async function championChallenger(t: Backend, o: ChampionOptions): Promise<ChampionDecision> {
+  const prodAlias = o.productionAlias ?? 'production';
+  const candAlias = o.candidateAlias ?? 'candidate';
+  const cand = await t.getModelVersion(o.name, o.candidate);
+  const candidateValue = o.candidateValue ?? (await metricOf(t, cand, o.metric, 'candidate'));
+  const prod = await t.getVersionByAlias(o.name, prodAlias);
+  const productionValue = prod && prod.version !== cand.version ? (o.productionValue ?? (await metricOf(t, prod, o.metric, 'production'))) : null;
+  const { promoted, reason } = decide(candidateValue, productionValue, o.higherIsBetter);
+
+  await t.setAlias(o.name, candAlias, cand.version);
+  if (promoted) await t.setAlias(o.name, prodAlias, cand.version);
+  const decision: ChampionDecision = {
+    name: o.name,
+    metric: o.metric,
+    higherIsBetter: o.higherIsBetter,
+    candidate: { version: cand.version, value: candidateValue },
+    production: prod && productionValue !== null ? { version: prod.version, value: productionValue } : null,
+    promoted,
+    reason,
+  };
+  const tags: Record<string, string> = {
+    'dfp.champion.decision': promoted ? 'promoted' : 'kept_production',
+    'dfp.champion.reason': reason,
+    'dfp.champion.metric': o.metric,
+    'dfp.champion.candidate_value': String(candidateValue),
+    'dfp.champion.production_version': decision.production?.version ?? '',
+    'dfp.champion.production_value': decision.production ? String(decision.production.value) : '',
+  };
+  await t.setModelVersionTag(o.name, cand.version, 'dfp.champion.decision', tags['dfp.champion.decision']!);
+  if (cand.runId) {
+    // Params are write-once; a second comparison of the same run keeps its first numbers there, tags hold the latest.
+    const run = await t.getRun(cand.runId);
+    const params: Record<string, string | number> = run.params['champion.metric'] === undefined ? { 'champion.metric': o.metric, 'champion.candidate_value': candidateValue, 'champion.production_value': decision.production?.value ?? 'none' } : {};
+    await t.logBatch(cand.runId, { tags, params });
+  }
+  return decision;
+}
