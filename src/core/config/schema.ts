@@ -128,6 +128,14 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    tracking: z
+      .object({
+        uri: z.string().default('').describe('empty: embedded store in the workspace; http(s)://host:port: an MLflow tracking server (MLFLOW_TRACKING_URI also selects it)'),
+        path: z.string().default('tracking').describe('embedded store directory (SQLite file + artifacts; also the MLflow outbox), relative to the workspace'),
+        timeout_ms: z.number().int().min(100).max(600000).default(10000).describe('MLflow request timeout'),
+      })
+      .strict()
+      .prefault({}),
     orchestration: z
       .object({
         name: z.enum(['local', 'kubeflow']).default('local'),
