@@ -8,6 +8,8 @@ import { registerConfig } from './commands/config.ts';
 import { registerFeatures } from './commands/features.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerLake } from './commands/lake.ts';
+import { registerModels } from './commands/models.ts';
+import { registerRuns } from './commands/runs.ts';
 import { registerSynth } from './commands/synth.ts';
 import { registerTransform } from './commands/transform.ts';
 
@@ -28,6 +30,8 @@ Every command takes --json (one JSON document on stdout) and -v (logs on stderr)
   registerFeatures(program);
   registerIngest(program);
   registerLake(program);
+  registerModels(program);
+  registerRuns(program);
   registerSynth(program);
   registerTransform(program);
   return program;
