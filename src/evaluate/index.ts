@@ -1,0 +1,8 @@
+// Public surface of evaluation output: plots (SVG + PNG) and the model card (Markdown).
+
+/** Writes roc, pr and score-histogram plots as SVG and PNG; svgToPng renders with a fixed font (DejaVu Sans). */
+export { type PlotPaths, plotFontFile, svgToPng, writePlots } from './plots.ts';
+/** The charts as SVG strings, for callers that embed them elsewhere. */
+export { type ChartInput, histogramSvg, prSvg, rocSvg } from './charts.ts';
+/** Number formatting shared by the charts and the card (NaN → "n/a"), and the tick helper. */
+export { fmt, fmtScore, niceTicks } from './svg.ts';

@@ -1,0 +1,66 @@
+// Writes the evaluation plots (ROC, precision-recall, score histograms) as SVG files and PNG renderings of them.
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Resvg } from '@resvg/resvg-js';
+import { DfpError, messageOf } from '../core/errors.ts';
+import { checkLabelsScores } from '../core/ml/eval/index.ts';
+import { type ChartInput, histogramSvg, prSvg, rocSvg } from './charts.ts';
+
+/** Paths of the written plot files (dir joined with the file name). */
+export interface PlotPaths { roc_svg: string; roc_png: string; pr_svg: string; pr_png: string; hist_svg: string; hist_png: string }
+
+/** Font files tried for PNG text, first found wins; DFP_PLOT_FONT overrides. Debian/Ubuntu: apt-get install fonts-dejavu-core. */
+const FONT_CANDIDATES = [
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/TTF/DejaVuSans.ttf',
+  '/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf',
+];
+
+/** The font file the PNG renderer uses, or undefined (then it falls back to whatever system fonts it finds). */
+export function plotFontFile(): string | undefined {
+  const override = process.env.DFP_PLOT_FONT;
+  if (override) {
+    if (!existsSync(override)) throw new DfpError('NOT_FOUND', `DFP_PLOT_FONT=${override} does not exist; point it at a .ttf file or unset it`);
+    return override;
+  }
+  return FONT_CANDIDATES.find((f) => existsSync(f));
+}
+
+/** Renders an SVG document to PNG at the given zoom (2 = crisp on high-density screens and in documents). */
+export function svgToPng(svg: string, zoom = 2): Buffer {
+  const font = plotFontFile();
+  try {
+    const resvg = new Resvg(svg, {
+      fitTo: { mode: 'zoom', value: zoom },
+      background: '#ffffff',
+      // A named font file keeps the output the same on every machine; system fonts are only the fallback.
+      font: font ? { fontFiles: [font], loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' } : { loadSystemFonts: true },
+    });
+    return resvg.render().asPng();
+  } catch (e) {
+    throw new DfpError('INTERNAL', `could not render a plot to PNG: ${messageOf(e)}`, undefined, { cause: e });
+  }
+}
+
+/**
+ * Writes roc, pr and score-histogram plots into dir (created if missing) as .svg and .png. threshold is the operating
+ * threshold (score > threshold → malware), marked on every chart; title prefixes each chart title (e.g. the model name).
+ */
+export async function writePlots(dir: string, input: ChartInput): Promise<PlotPaths> {
+  checkLabelsScores(input.labels, input.scores, 'writePlots');
+  await mkdir(dir, { recursive: true });
+  const charts = { roc: rocSvg(input), pr: prSvg(input), hist: histogramSvg(input) };
+  const names = { roc: 'roc', pr: 'pr', hist: 'score-histogram' } as const;
+  const paths = {} as PlotPaths;
+  for (const key of ['roc', 'pr', 'hist'] as const) {
+    const svgPath = join(dir, `${names[key]}.svg`);
+    const pngPath = join(dir, `${names[key]}.png`);
+    await writeFile(svgPath, charts[key]);
+    await writeFile(pngPath, svgToPng(charts[key]));
+    paths[`${key}_svg`] = svgPath;
+    paths[`${key}_png`] = pngPath;
+  }
+  return paths;
+}
