@@ -80,17 +80,20 @@ interface WireVersion {
 
 export const DFP_LAKE_SOURCE = 'dfp-lake';
 
-/** Converts a lake dataset input to MLflow's Dataset: digest and name as-is, the lake coordinates in `source`. */
+/** MLflow caps a dataset digest at 36 characters; the full sha256 travels in `source`. */
+export const MLFLOW_DIGEST_MAX = 36;
+
+/** Converts a lake dataset input to MLflow's Dataset: the lake coordinates and full digest in `source`. */
 export function toWireDataset(d: DatasetInput): WireDataset {
-  const source = { uri: `dfp-lake://${d.lake ?? ''}@${d.commit}/${d.table}`, commit: d.commit, table: d.table, ...(d.lake ? { lake: d.lake } : {}) };
+  const source = { uri: `dfp-lake://${d.lake ?? ''}@${d.commit}/${d.table}`, commit: d.commit, table: d.table, digest: d.digest, ...(d.lake ? { lake: d.lake } : {}) };
   return {
     tags: d.context ? [{ key: 'mlflow.data.context', value: d.context }] : [],
-    dataset: { name: d.name, digest: d.digest, source_type: DFP_LAKE_SOURCE, source: JSON.stringify(source), ...(d.rows !== undefined ? { profile: JSON.stringify({ num_rows: d.rows }) } : {}) },
+    dataset: { name: d.name, digest: d.digest.slice(0, MLFLOW_DIGEST_MAX), source_type: DFP_LAKE_SOURCE, source: JSON.stringify(source), ...(d.rows !== undefined ? { profile: JSON.stringify({ num_rows: d.rows }) } : {}) },
   };
 }
 
 function fromWireDataset(w: WireDataset): DatasetInput {
-  let src: { commit?: string; table?: string; lake?: string } = {};
+  let src: { commit?: string; table?: string; lake?: string; digest?: string } = {};
   let rows: number | undefined;
   try {
     src = JSON.parse(w.dataset.source ?? '{}') as typeof src;
@@ -105,7 +108,7 @@ function fromWireDataset(w: WireDataset): DatasetInput {
   const context = kv(w.tags)['mlflow.data.context'];
   return {
     name: w.dataset.name,
-    digest: w.dataset.digest,
+    digest: src.digest ?? w.dataset.digest,
     commit: src.commit ?? '',
     table: src.table ?? w.dataset.name,
     ...(src.lake ? { lake: src.lake } : {}),
