@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { lastExitCode, reportError } from './context.ts';
 import { registerConfig } from './commands/config.ts';
+import { registerExport } from './commands/export.ts';
 import { registerFeatures } from './commands/features.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerLake } from './commands/lake.ts';
@@ -27,6 +28,7 @@ Everything dfp writes goes to the workspace (./.dfp, or DFP_HOME).
 Every command takes --json (one JSON document on stdout) and -v (logs on stderr).`,
     );
   registerConfig(program);
+  registerExport(program);
   registerFeatures(program);
   registerIngest(program);
   registerLake(program);
