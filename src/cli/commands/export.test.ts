@@ -4,8 +4,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { loadConfig } from '../../core/config/load.ts';
 import { readMetadataProps } from '../../core/ml/export/index.ts';
 import { autoencoderModel } from '../../export/testing/graphs.ts';
+import { logModel, openTracking, registerModel } from '../../tracking/index.ts';
 import { runDfp } from '../../../tests/support/cli.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'dfp-export-cli-'));
@@ -61,4 +63,22 @@ test('usage errors: an unknown format (ExecuTorch is pointed elsewhere), a missi
   const uri = runDfp(['export', '--model', 'models:/no-such-model/1', '--format', 'onnx', '--out', root, '--json']);
   assert.notEqual(uri.code, 0);
   assert.ok((JSON.parse(uri.stdout) as { error?: unknown }).error, uri.stdout);
+});
+
+test('a models:/ URI resolves through the tracking store (embedded), sidecar metadata included', async () => {
+  const home = mkdtempSync(join(root, 'home-'));
+  const t = await openTracking(loadConfig({ env: { DFP_HOME: home } }).config, { env: {} });
+  const run = await t.createRun({ experiment: 'dfp', runName: 'export' });
+  const logged = await logModel(t, run.runId, { onnx: join(modelDir, 'model.onnx'), preprocessing: join(modelDir, 'preprocessing.json') });
+  await t.endRun(run.runId);
+  await registerModel(t, 'fingerprint', logged.modelUri);
+  await t.close();
+  const out = join(root, 'dist-uri');
+  for (const [uri, format] of [['models:/fingerprint/1', 'onnx'], [logged.modelUri, 'tflite']] as const) {
+    const r = runDfp(['export', '--model', uri, '--format', format, '--out', out, '--name', `fp-${format}`, '--json'], { DFP_HOME: home });
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { path: string; parity: { max_abs_diff: number } };
+    assert.ok(j.parity.max_abs_diff <= 1e-4);
+    if (format === 'onnx') assert.equal(readMetadataProps(new Uint8Array(readFileSync(j.path))).threshold, '0.75');
+  }
 });
