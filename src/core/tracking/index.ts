@@ -4,3 +4,4 @@ export { type ModelUri, type ResolvedModel, formatModelUri, newestInStage, parse
 export { type MlModelOptions, type ModelSignature, type TensorDtype, type TensorSpec, MODEL_ENV_FILES, mlModelYaml, tensorSignature } from './mlmodel.ts';
 export { type ChampionDecision, type ChampionOptions, championChallenger, decide, promote, registerModel } from './champion.ts';
 export { LOG_BATCH_LIMITS, type KV, type WireBatch, chunkBatch, toKV } from './batch.ts';
+export { lakeDatasetInput } from './lake-input.ts';
