@@ -136,6 +136,24 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    serve: z
+      .object({
+        host: z.string().default('127.0.0.1').describe('dfp serve listen address (loopback unless you mean to expose it)'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        model: z.string().default('fingerprint').describe('registered model name dfp serve scores with'),
+        alias: z.string().default('production').describe('registry alias served; the server follows it when it moves'),
+        model_dir: z.string().optional().describe('serve a model directory (model.onnx + preprocessing.json) instead of the registry'),
+        poll_seconds: z.number().min(0).default(30).describe('how often the alias is re-resolved (0 = only on POST /v1/admin/reload)'),
+        api_key: z.coerce.string().optional().describe('key for /v1/admin/*; unset = admin endpoints disabled (DFP_SERVE__API_KEY sets it)'),
+        body_limit_bytes: z.number().int().min(1024).default(1048576),
+        max_batch_items: z.number().int().min(1).max(100000).default(1000).describe('most apps one /v1/score/batch request may carry'),
+        micro_batch_rows: z.number().int().min(1).max(4096).default(64).describe('most rows per onnxruntime call'),
+        micro_batch_wait_ms: z.number().min(0).max(100).default(1).describe('longest a row waits for others before its batch runs'),
+        threads: z.number().int().min(1).max(64).default(1).describe('onnxruntime intra-op threads'),
+        feature_service: z.string().optional().describe('feature service {"sha256"} requests read; default every feature view'),
+      })
+      .strict()
+      .prefault({}),
     orchestration: z
       .object({
         name: z.enum(['local', 'kubeflow']).default('local'),
