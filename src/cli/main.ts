@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { lastExitCode, reportError } from './context.ts';
 import { registerConfig } from './commands/config.ts';
+import { registerEvaluate } from './commands/evaluate.ts';
 import { registerExport } from './commands/export.ts';
 import { registerFeatures } from './commands/features.ts';
 import { registerIngest } from './commands/ingest.ts';
@@ -12,6 +13,7 @@ import { registerLake } from './commands/lake.ts';
 import { registerModels } from './commands/models.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerSynth } from './commands/synth.ts';
+import { registerTrain } from './commands/train.ts';
 import { registerTransform } from './commands/transform.ts';
 
 export function buildProgram(): Command {
@@ -28,6 +30,7 @@ Everything dfp writes goes to the workspace (./.dfp, or DFP_HOME).
 Every command takes --json (one JSON document on stdout) and -v (logs on stderr).`,
     );
   registerConfig(program);
+  registerEvaluate(program);
   registerExport(program);
   registerFeatures(program);
   registerIngest(program);
@@ -35,6 +38,7 @@ Every command takes --json (one JSON document on stdout) and -v (logs on stderr)
   registerModels(program);
   registerRuns(program);
   registerSynth(program);
+  registerTrain(program);
   registerTransform(program);
   return program;
 }

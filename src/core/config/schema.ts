@@ -119,7 +119,6 @@ export const configSchema = z
         epochs: z.number().int().min(1).default(200),
         batch_size: z.number().int().min(1).default(64),
         lr: z.number().positive().default(0.001),
-        weight_decay: z.number().min(0).default(0).describe('L2 penalty added to the gradient through the data (0 = none)'),
         patience: z.number().int().min(1).default(20).describe('epochs without validation improvement before stopping'),
         min_delta: z.number().min(0).default(0.0001),
         seed: z.number().int().default(42),

@@ -74,6 +74,20 @@ export function buildAutoencoderInference(o: { pre: PreprocessSpec; mlp: MlpSpec
   return g.toBytes('dfp_autoencoder');
 }
 
+/** Scoring of preprocessed rows with the parameters as inputs p:* (validation during training): outputs score, feature_error. */
+export function buildAutoencoderEval(o: { pre: PreprocessSpec; mlp: MlpSpec; weights: number[] }): Uint8Array {
+  const F = o.pre.columns.length;
+  const g = new Graph('float32');
+  const z = g.input('x', ['N', F]);
+  const ps = mlpParams(o.mlp).map((info) => g.input(names.param(info.name), info.shape));
+  const out = mlpForward(g, z, ps, o.mlp);
+  const isBin = g.constant(o.pre.kinds.map((k) => (k === 'binary' ? 1 : 0)), [F], 'bool');
+  const e = elementLoss(g, out, z, isBin);
+  g.output(g.reduceSum(g.mul(e, g.constant(o.weights, [F])), [1]), 'score');
+  g.output(e, 'feature_error');
+  return g.toBytes('dfp_autoencoder_eval');
+}
+
 /** Plain-TypeScript scoring of raw rows (float64 after float32 preprocessing): the parity reference. */
 export function autoencoderReference(o: { pre: PreprocessSpec; mlp: MlpSpec; weights: number[]; params: readonly Float32Array[] }, raw: Float32Array): { score: Float64Array; featureError: Float64Array } {
   const F = o.pre.columns.length;

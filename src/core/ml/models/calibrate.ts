@@ -1,54 +1,39 @@
-// Calibration on held-out data: Platt scaling, the threshold for a target FPR, and ROC-AUC for monitoring.
-import { DfpError } from '../../errors.ts';
+// Calibration on held-out data: Platt scaling of classifier logits (thresholds come from core/ml/eval's thresholdForFpr).
 import type { Platt } from './classifier.ts';
 
-/**
- * Smallest threshold whose FPR on `negatives` (score >= threshold flags) is at most `targetFpr`: the
- * (1 - targetFpr) quantile, nudged just above a tied score so ties never push the FPR over the target.
- */
-export function thresholdForTargetFpr(negatives: ArrayLike<number>, targetFpr: number): number {
-  if (negatives.length === 0) throw new DfpError('INPUT_INVALID', 'cannot calibrate a threshold without benign validation rows; use more data or a larger train.validation_fraction');
-  const s = Float64Array.from(negatives).sort();
-  const n = s.length;
-  const allowed = Math.floor(targetFpr * n);
-  // Flag at most `allowed` negatives: the threshold sits just above the (n - allowed)-th smallest score.
-  const k = n - allowed - 1;
-  const v = s[k] as number;
-  return nextUp(v);
-}
-
-function nextUp(v: number): number {
-  // float32 step: the threshold is compared with float32 model outputs.
-  const f = Math.fround(v);
-  const buf = new Float32Array([f]);
-  const bits = new Int32Array(buf.buffer);
-  bits[0] = (bits[0] as number) + (f >= 0 ? 1 : -1);
-  if (f === 0) return 1e-45;
-  return buf[0] as number;
-}
-
-/** Platt scaling by Newton's method on the log-loss, with Platt's smoothed targets (robust with few positives). */
+/** Platt scaling by damped Newton on the log-loss with Platt's smoothed targets (finite even when validation separates perfectly). */
 export function fitPlatt(logits: ArrayLike<number>, labels: ArrayLike<number>): Platt {
   const n = logits.length;
   let pos = 0;
-  for (let i = 0; i < n; i++) pos += labels[i] as number;
+  for (let i = 0; i < n; i++) pos += (labels[i] as number) > 0.5 ? 1 : 0;
   const neg = n - pos;
   if (pos === 0 || neg === 0) return { a: 1, b: 0 };
   const hi = (pos + 1) / (pos + 2);
   const lo = 1 / (neg + 2);
+  const target = (i: number) => ((labels[i] as number) > 0.5 ? hi : lo);
+  const objective = (a: number, b: number): number => {
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const z = a * (logits[i] as number) + b;
+      const t = target(i);
+      // t*log(1+e^-z) + (1-t)*log(1+e^z), written stably
+      s += Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
+    }
+    return s;
+  };
   let a = 1;
-  let b = 0;
+  let b = Math.log((pos + 1) / (neg + 1));
+  let f = objective(a, b);
   for (let it = 0; it < 100; it++) {
     let ga = 0;
     let gb = 0;
-    let haa = 1e-9;
+    let haa = 1e-12;
     let hab = 0;
-    let hbb = 1e-9;
+    let hbb = 1e-12;
     for (let i = 0; i < n; i++) {
       const x = logits[i] as number;
-      const t = (labels[i] as number) > 0.5 ? hi : lo;
       const p = 1 / (1 + Math.exp(-(a * x + b)));
-      const d = p - t;
+      const d = p - target(i);
       const w = p * (1 - p);
       ga += d * x;
       gb += d;
@@ -57,34 +42,23 @@ export function fitPlatt(logits: ArrayLike<number>, labels: ArrayLike<number>): 
       hbb += w;
     }
     const det = haa * hbb - hab * hab;
-    if (Math.abs(det) < 1e-12) break;
-    const da = (hbb * ga - hab * gb) / det;
-    const db = (haa * gb - hab * ga) / det;
+    let da = det > 1e-300 ? (hbb * ga - hab * gb) / det : ga;
+    let db = det > 1e-300 ? (haa * gb - hab * ga) / det : gb;
+    // Backtracking: halve the step until the objective decreases.
+    let step = 1;
+    let next = objective(a - da, b - db);
+    while (!(next < f) && step > 1e-10) {
+      step /= 2;
+      next = objective(a - step * da, b - step * db);
+    }
+    if (!(next < f)) break;
+    da *= step;
+    db *= step;
     a -= da;
     b -= db;
-    if (Math.abs(da) + Math.abs(db) < 1e-10) break;
+    const improved = f - next;
+    f = next;
+    if (improved < 1e-12 * Math.max(1, f)) break;
   }
-  return Number.isFinite(a) && Number.isFinite(b) ? { a: Math.fround(a), b: Math.fround(b) } : { a: 1, b: 0 };
-}
-
-/** ROC-AUC by the rank-sum formula with ties counted half; NaN when a class is missing. */
-export function aucOf(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const idx = Array.from({ length: scores.length }, (_, i) => i).sort((p, q) => (scores[p] as number) - (scores[q] as number));
-  let pos = 0;
-  let rankSum = 0;
-  for (let i = 0; i < idx.length; ) {
-    let j = i;
-    while (j + 1 < idx.length && scores[idx[j + 1] as number] === scores[idx[i] as number]) j++;
-    const avg = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) {
-      if ((labels[idx[k] as number] as number) > 0.5) {
-        pos++;
-        rankSum += avg;
-      }
-    }
-    i = j + 1;
-  }
-  const neg = idx.length - pos;
-  if (pos === 0 || neg === 0) return NaN;
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
+  return Number.isFinite(a) && Number.isFinite(b) && a > 0 ? { a: Math.fround(a), b: Math.fround(b) } : { a: 1, b: 0 };
 }

@@ -41,11 +41,11 @@ export function buildClassifierTrainStep(o: { mlp: MlpSpec; batch: number; adam?
   return { bytes: g.toBytes('dfp_classifier_train'), params: infos, dropout: drops };
 }
 
-/** Logits of preprocessed rows (no Platt): what calibration is fitted on. Input x [N, F] preprocessed; output logit [N]. */
-export function buildClassifierLogits(o: { mlp: MlpSpec; params: readonly Float32Array[] }): Uint8Array {
+/** Logits of preprocessed rows (no Platt), parameters as inputs p:*: validation and calibration. Output logit [N]. */
+export function buildClassifierLogits(o: { mlp: MlpSpec }): Uint8Array {
   const g = new Graph('float32');
   const x = g.input('x', ['N', o.mlp.sizes[0] as number]);
-  const ps = mlpParams(o.mlp).map((info, i) => g.constant(o.params[i] as Float32Array, info.shape));
+  const ps = mlpParams(o.mlp).map((info) => g.input(names.param(info.name), info.shape));
   g.output(g.reduceSum(mlpForward(g, x, ps, o.mlp, { skipLast: true }), [1]), 'logit');
   return g.toBytes('dfp_classifier_logits');
 }

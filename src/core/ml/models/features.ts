@@ -7,8 +7,18 @@ import {
   LEAKING_COLUMNS,
   PERMISSION_AGGREGATE_COLUMNS,
   PERMISSION_COLUMNS,
+  STATIC_AGGREGATE_COLUMNS,
+  SYSCALL_COLUMNS,
   lakeName,
 } from '../../kronodroid/schema.ts';
+
+/** Group names usable in model.exclude_features, so a whole family of columns can be left out at once. */
+export const FEATURE_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  '@syscalls': SYSCALL_COLUMNS,
+  '@permissions': PERMISSION_COLUMNS.map(lakeName),
+  '@permission_aggregates': PERMISSION_AGGREGATE_COLUMNS,
+  '@static': STATIC_AGGREGATE_COLUMNS,
+};
 
 /** count: log1p then standardised, MSE; binary: 0/1 flag, BCE; numeric: standardised, MSE. */
 export type FeatureKind = 'count' | 'binary' | 'numeric';
@@ -50,10 +60,11 @@ export function assertNoLeakage(columns: readonly string[]): void {
  */
 export function activeMask(exclude: readonly string[]): boolean[] {
   const known = new Set(FEATURE_COLUMNS);
-  const unknown = exclude.filter((c) => !known.has(c));
+  const expanded = exclude.flatMap((c) => FEATURE_GROUPS[c] ?? [c]);
+  const unknown = expanded.filter((c) => !known.has(c));
   if (unknown.length > 0) {
-    throw new DfpError('CONFIG_INVALID', `model.exclude_features names columns that are not features: ${unknown.join(', ')}`, { key: 'model.exclude_features' });
+    throw new DfpError('CONFIG_INVALID', `model.exclude_features names columns that are not features: ${unknown.join(', ')} (groups: ${Object.keys(FEATURE_GROUPS).join(', ')})`, { key: 'model.exclude_features' });
   }
-  const ex = new Set(exclude);
+  const ex = new Set(expanded);
   return FEATURE_COLUMNS.map((c) => !ex.has(c));
 }

@@ -6,6 +6,7 @@ export {
   type GroupWeights,
   autoencoderMlp,
   autoencoderReference,
+  buildAutoencoderEval,
   buildAutoencoderInference,
   buildAutoencoderTrainStep,
   featureWeights,
@@ -20,7 +21,7 @@ export {
   classifierReference,
   meanBce,
 } from './classifier.ts';
-export { aucOf, fitPlatt, thresholdForTargetFpr } from './calibrate.ts';
+export { fitPlatt } from './calibrate.ts';
 export { type Contribution, type ErrorStats, type Explanation, errorStats, explainRow } from './explain.ts';
 export { type ModelKind, type ModelMetadata, METADATA_FILE, METADATA_VERSION, ONNX_FILE, checkMetadata } from './metadata.ts';
 export { type TrainStepGraph, mlpForwardRef } from './train-graph.ts';

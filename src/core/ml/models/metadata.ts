@@ -18,7 +18,7 @@ export interface ModelMetadata {
   input: { name: 'x'; n_features: number; feature_list_hash: string };
   /** `score` [N] always; `feature_error` [N, F] for the autoencoder. */
   outputs: string[];
-  /** Scores at or above the threshold are flagged as malware. */
+  /** Scores strictly above the threshold are flagged as malware. */
   threshold: number;
   target_fpr: number;
   /** Higher score = more likely malware (both models). */

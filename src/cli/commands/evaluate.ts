@@ -1,0 +1,47 @@
+/** @module `dfp evaluate`: scores labelled data with a trained model and reports metrics at its calibrated threshold. */
+import type { Command } from 'commander';
+import { DfpError } from '../../core/errors.ts';
+import { runEvaluate } from '../../train/evaluate.ts';
+import { defineAction, withCommonOptions } from '../context.ts';
+
+const f = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : 'n/a');
+
+export function registerEvaluate(program: Command): void {
+  withCommonOptions(
+    program
+      .command('evaluate')
+      .description('score labelled apps with a trained model: ROC-AUC, PR-AUC and precision/recall/F1/FPR at its threshold')
+      .requiredOption('--model <model>', 'run id printed by `dfp train`, a model directory, or a runs:/ or models:/ URI')
+      .requiredOption('--data <data>', 'a KronoDroid file (CSV/Parquet/zip, either layout; need not be ingested) or a lake ref')
+      .option('--include-seen', 'also score apps the model was trained or calibrated on (left out by default)')
+      .option('--plots <dir>', 'write ROC, PR and score-histogram plots (SVG + PNG) here')
+      .argument('[overrides...]', 'key=value config overrides')
+      .addHelpText(
+        'after',
+        `
+Apps the model saw in training or calibration (by sha256) are left out, so evaluating on the file it was trained
+from measures the held-out rows only.
+
+Examples:
+  dfp evaluate --model <run_id> --data ../shared/kronodroid/kronodroid-real-2019.csv --json
+  dfp evaluate --model models:/dfp-classifier@production --data main`,
+      ),
+  ).action(
+    defineAction(async (ctx, _args, opts) => {
+      if (typeof opts.model !== 'string' || typeof opts.data !== 'string') throw new DfpError('USAGE', 'give --model and --data');
+      const r = await runEvaluate({
+        config: ctx.config,
+        model: opts.model,
+        data: opts.data,
+        includeSeen: Boolean(opts.includeSeen),
+        ...(typeof opts.plots === 'string' ? { plotsDir: opts.plots } : {}),
+        progress: ctx.progress,
+      });
+      const human = [
+        `${String(r.n)} apps (${String(r.positives)} malware), ${String(r.excluded_seen)} seen in training left out`,
+        `roc_auc ${f(r.roc_auc)}  pr_auc ${f(r.pr_auc)}  precision ${f(r.precision)}  recall ${f(r.recall)}  f1 ${f(r.f1)}  fpr ${f(r.fpr)}  threshold ${String(r.threshold)}`,
+      ].join('\n');
+      return { result: r, human };
+    }),
+  );
+}

@@ -1,0 +1,47 @@
+/** @module `dfp train`: trains the configured model (autoencoder or classifier) on the lake's training_apps table. */
+import type { Command } from 'commander';
+import { type TrainResult, runTrain } from '../../train/run.ts';
+import { defineAction, withCommonOptions } from '../context.ts';
+
+const f = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : 'n/a');
+
+function human(r: TrainResult): string {
+  const m = r.metrics;
+  return [
+    `trained ${r.model} in ${r.training.seconds}s (${r.training.epochs_run} epochs, best ${r.training.best_epoch}${r.training.stopped_early ? ', stopped early' : ''})`,
+    `data: ${r.data.table} @ ${r.data.ref} (${r.data.commit.slice(0, 12)}), ${r.split.kind} split: train ${r.split.train}, validation ${r.split.validation}, test ${r.split.test}` +
+      (r.split.test_months.length ? ` (test months ${r.split.test_months[0]}..${r.split.test_months[r.split.test_months.length - 1]})` : ''),
+    `test: roc_auc ${f(m.roc_auc)}  pr_auc ${f(m.pr_auc)}  precision ${f(m.precision)}  recall ${f(m.recall)}  f1 ${f(m.f1)}  fpr ${f(m.fpr)}  threshold ${String(m.threshold)}`,
+    `run_id: ${r.run_id}`,
+    `model: ${r.artifacts.model_dir} (${r.artifacts.model_uri})`,
+  ].join('\n');
+}
+
+export function registerTrain(program: Command): void {
+  withCommonOptions(
+    program
+      .command('train')
+      .description('train the fingerprint autoencoder or the supervised detector on the lake table training_apps')
+      .option('--ref <ref>', 'lake branch, tag or commit to read (default: the head of lake.default_branch)')
+      .argument('[overrides...]', 'model=autoencoder|classifier and key=value config overrides')
+      .addHelpText(
+        'after',
+        `
+Reads training_apps (built by \`dfp ingest\` then \`dfp transform\`), splits it by time (train.split=time: the last
+train.test_months months, or from train.test_from, are the test set), trains, calibrates the threshold on held-out
+benign apps for model.target_fpr and records the run (params, per-epoch metrics, data commit, ONNX model,
+preprocessing, plots, model card). The printed run_id works with \`dfp evaluate --model\`.
+
+Examples:
+  dfp train
+  dfp train model=classifier train.test_from=2019-10 --json
+  dfp train model=autoencoder train.epochs=50 model.autoencoder.swap_noise=0.2 --ref v1`,
+      ),
+  ).action(
+    defineAction(async (ctx, _args, opts) => {
+      const result = await runTrain({ config: ctx.config, progress: ctx.progress, ...(opts.ref === undefined ? {} : { ref: String(opts.ref) }) });
+      ctx.log.info({ run_id: result.run_id, model: result.model }, 'train done');
+      return { result, human: human(result) };
+    }),
+  );
+}
