@@ -41,6 +41,14 @@ test('negative, fractional and oversized counts are quarantined', async () => {
   assert.match(q[0]!.detail, /-4(\.0)? is negative/);
 });
 
+test('NaN and infinite counts are quarantined, never loaded', async () => {
+  const file = writeCsv(scratch(), 'nan.csv', 5, { over: { 1: { read: 'nan' }, 3: { ioctl: 'inf' }, 4: { READ_PHONE_STATE: '-inf' } } });
+  const p = await prepare([csvFile(file)]);
+  assert.equal(p.loadedRows, 2);
+  assert.equal(p.quarantinedRows, 3);
+  assert.deepEqual(pick(await quarantined(p)), [[1, 'read', 'non_numeric'], [3, 'ioctl', 'out_of_range'], [4, 'READ_PHONE_STATE', 'negative']]);
+});
+
 test('a missing or non-0/1 label is quarantined', async () => {
   const file = writeCsv(scratch(), 'label.csv', 7, { over: { 4: { Malware: '' }, 6: { Malware: '2' }, 7: { Malware: 'yes' } } });
   const p = await prepare([csvFile(file)]);
