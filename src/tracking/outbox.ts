@@ -6,6 +6,7 @@
  * remote run carries the local id as a tag (so a retried create finds it), and MLflow itself ignores an
  * exact duplicate metric row.
  */
+import { randomUUID } from 'node:crypto';
 import { DfpError } from '../core/errors.ts';
 import {
   type ArtifactEntry,
@@ -31,6 +32,10 @@ import { isUnreachable } from './mlflow/http.ts';
 import { type MlflowStore, proxiedArtifactPath } from './mlflow/store.ts';
 
 export const LOCAL_ID_TAG = 'dfp.local_run_id';
+/** A claim older than this is from a process that died mid-create; the tag search then finds its run. */
+const CLAIM_TTL_MS = 60_000;
+
+const isBusy = (e: unknown) => e instanceof DfpError && e.details?.busy === true;
 
 interface OutboxRow {
   run_id: string;
@@ -89,11 +94,21 @@ export class MirroredTracking implements Tracking {
     if (!r) throw new DfpError('NOT_FOUND', `run '${localId}' is not in the outbox at ${this.local.location}`);
     const id = r.run_id;
     if (!r.remote_id) {
-      const expName = (db.prepare('SELECT name FROM experiments WHERE id = ?').get(r.experiment_id) as { name: string }).name;
-      const exp = await this.remote.getOrCreateExperiment(expName);
-      const found = await this.remote.findRunByTag(exp.id, LOCAL_ID_TAG, id);
-      const info = found ?? (await this.remote.createRun({ experiment: expName, runName: r.run_name, startTime: r.start_time, tags: { [LOCAL_ID_TAG]: id } }));
-      this.local.tx(() => db.prepare('UPDATE runs SET remote_id = ?, remote_artifact_uri = ? WHERE run_id = ?').run(info.runId, info.artifactUri, id));
+      const me = `${process.pid}:${randomUUID()}`;
+      const now = Date.now();
+      const claimed = this.local.tx(
+        () => db.prepare('UPDATE runs SET claim = ?, claim_at = ? WHERE run_id = ? AND remote_id IS NULL AND (claim IS NULL OR claim_at < ?)').run(me, now, id, now - CLAIM_TTL_MS).changes,
+      );
+      if (claimed !== 1) throw new DfpError('CONFLICT', `another dfp process is pushing run ${id} right now; it will finish the job (or retry \`dfp runs sync\` in a minute)`, { busy: true });
+      try {
+        const expName = (db.prepare('SELECT name FROM experiments WHERE id = ?').get(r.experiment_id) as { name: string }).name;
+        const exp = await this.remote.getOrCreateExperiment(expName);
+        const found = await this.remote.findRunByTag(exp.id, LOCAL_ID_TAG, id);
+        const info = found ?? (await this.remote.createRun({ experiment: expName, runName: r.run_name, startTime: r.start_time, tags: { [LOCAL_ID_TAG]: id } }));
+        this.local.tx(() => db.prepare('UPDATE runs SET remote_id = ?, remote_artifact_uri = ? WHERE run_id = ?').run(info.runId, info.artifactUri, id));
+      } finally {
+        this.local.tx(() => db.prepare('UPDATE runs SET claim = NULL WHERE run_id = ? AND claim = ?').run(id, me));
+      }
       r = this.row(id)!;
     }
     const remoteId = r.remote_id!;
@@ -152,6 +167,7 @@ export class MirroredTracking implements Tracking {
       await this.pushRun(localId);
       this.offline.delete(localId);
     } catch (e) {
+      if (isBusy(e)) return; // the other process pushes what we wrote; our next write or endRun tries again
       if (!isUnreachable(e)) throw e;
       this.local.tx(() => this.local.db.prepare('UPDATE runs SET last_error = ? WHERE run_id = ?').run((e as Error).message, localId));
       if (!this.offline.has(localId)) {

@@ -25,7 +25,10 @@ CREATE TABLE IF NOT EXISTS runs (
   remote_artifact_uri TEXT,
   metrics_pushed INTEGER NOT NULL DEFAULT 0,
   status_pushed INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT
+  last_error TEXT,
+  -- which process is creating the remote run right now (so a sync and a trainer never both create it)
+  claim TEXT,
+  claim_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS runs_by_experiment ON runs(experiment_id, start_time);
 CREATE INDEX IF NOT EXISTS runs_by_remote ON runs(remote_id);
