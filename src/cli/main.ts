@@ -12,6 +12,7 @@ import { registerIngest } from './commands/ingest.ts';
 import { registerLake } from './commands/lake.ts';
 import { registerModels } from './commands/models.ts';
 import { registerRuns } from './commands/runs.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerSynth } from './commands/synth.ts';
 import { registerTrain } from './commands/train.ts';
 import { registerTransform } from './commands/transform.ts';
@@ -37,6 +38,7 @@ Every command takes --json (one JSON document on stdout) and -v (logs on stderr)
   registerLake(program);
   registerModels(program);
   registerRuns(program);
+  registerServe(program);
   registerSynth(program);
   registerTrain(program);
   registerTransform(program);

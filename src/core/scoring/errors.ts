@@ -1,0 +1,21 @@
+// The scoring API's client errors: DfpErrors that carry the HTTP status and, for bad input, the field to fix.
+import { DfpError, type ErrorCode } from '../errors.ts';
+
+/** A request the client must change; `field` names the JSON key (or `body`, `[3].read` in a batch). */
+export class ScoringInputError extends DfpError {
+  constructor(
+    readonly field: string,
+    message: string,
+    readonly status = 400,
+    code: ErrorCode = 'INPUT_INVALID',
+  ) {
+    super(code, message, { field });
+    this.name = 'ScoringInputError';
+  }
+
+  /** The same error for item `i` of a batch. */
+  at(i: number): ScoringInputError {
+    const field = this.field === 'body' ? `[${i}]` : `[${i}].${this.field}`;
+    return new ScoringInputError(field, `item ${i}: ${this.message}`, this.status, this.code);
+  }
+}

@@ -1,0 +1,111 @@
+// Micro-batcher: rows from concurrent requests are written into one reused buffer and scored by one session.run.
+import { N_FEATURES } from '../core/scoring/features.ts';
+import type { ScoreBatch, Scorer } from '../core/scoring/scorer.ts';
+
+export interface BatcherOptions {
+  /** Most rows per run. */
+  maxRows: number;
+  /** Longest a row waits for company when the session is idle (0 = until the current I/O callbacks are done). */
+  maxWaitMs: number;
+  /** Runs in flight at once; while they run, new rows pile up into the next batch. */
+  maxInflight?: number;
+  /** Told the size of every batch (metrics). */
+  onBatch?: (rows: number) => void;
+}
+
+/** A row's outcome: views into the batch output (valid until the caller's next await; copy to keep). */
+export interface RowResult {
+  score: number;
+  errors: Float32Array | undefined;
+  offset: number;
+}
+
+interface Pending {
+  buf: Float32Array;
+  rows: number;
+  waiters: { resolve: (r: RowResult) => void; reject: (e: unknown) => void }[];
+}
+
+export class MicroBatcher {
+  private readonly free: Float32Array[] = [];
+  private pending: Pending | undefined;
+  private timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined;
+  private inflight = 0;
+  private readonly maxInflight: number;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly scorer: Scorer,
+    private readonly opts: BatcherOptions,
+  ) {
+    this.maxInflight = opts.maxInflight ?? 1;
+  }
+
+  /** Rows queued or running; 0 means the scorer can be closed. */
+  get busy(): number {
+    return (this.pending?.rows ?? 0) + this.inflight;
+  }
+
+  /**
+   * Reserves a row, lets `fill` write it in place (synchronously), and resolves with its score. If fill throws,
+   * the row is given back and the error propagates synchronously: nothing was queued.
+   */
+  submit(fill: (buf: Float32Array, offset: number) => void): Promise<RowResult> {
+    const p = (this.pending ??= { buf: this.free.pop() ?? new Float32Array(this.opts.maxRows * N_FEATURES), rows: 0, waiters: [] });
+    fill(p.buf, p.rows * N_FEATURES);
+    p.rows++;
+    const promise = new Promise<RowResult>((resolve, reject) => p.waiters.push({ resolve, reject }));
+    if (p.rows >= this.opts.maxRows) this.flushIfPossible(true);
+    else if (this.timer === undefined && this.inflight < this.maxInflight) this.arm();
+    return promise;
+  }
+
+  /** Resolves when no row is queued or running (used before closing a swapped-out model). */
+  drained(): Promise<void> {
+    if (this.busy === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private arm(): void {
+    this.timer = this.opts.maxWaitMs > 0 ? setTimeout(() => this.onTimer(), this.opts.maxWaitMs) : setImmediate(() => this.onTimer());
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.flushIfPossible(false);
+  }
+
+  private flushIfPossible(full: boolean): void {
+    // A full batch waits only for a run slot; a partial one also for its timer (or a finishing run).
+    if (!this.pending || this.pending.rows === 0 || this.inflight >= this.maxInflight) return;
+    if (!full && this.timer !== undefined) return;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer as ReturnType<typeof setTimeout>);
+      clearImmediate(this.timer as ReturnType<typeof setImmediate>);
+      this.timer = undefined;
+    }
+    const batch = this.pending;
+    this.pending = undefined;
+    this.inflight++;
+    this.opts.onBatch?.(batch.rows);
+    this.scorer.score(batch.buf, batch.rows).then(
+      (out) => this.settle(batch, out, undefined),
+      (e: unknown) => this.settle(batch, undefined, e),
+    );
+  }
+
+  private settle(batch: Pending, out: ScoreBatch | undefined, err: unknown): void {
+    this.inflight--;
+    this.free.push(batch.buf);
+    if (out) {
+      batch.waiters.forEach((w, i) => w.resolve({ score: out.scores[i]!, errors: out.featureErrors, offset: i * N_FEATURES }));
+    } else batch.waiters.forEach((w) => w.reject(err));
+    // Rows that arrived during the run go next, without waiting for a timer: they already waited.
+    if (this.pending && this.pending.rows > 0) this.flushIfPossible(true);
+    if (this.busy === 0) {
+      const ws = this.idleWaiters;
+      this.idleWaiters = [];
+      ws.forEach((w) => w());
+    }
+  }
+}
