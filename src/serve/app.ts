@@ -32,6 +32,8 @@ export async function buildServeApp(o: ServeAppOptions): Promise<FastifyInstance
 
   // JSON.parse defines "__proto__" as an own key (no pollution), and the validator rejects unknown keys anyway,
   // so the plain parser is safe here and cheaper than the default's prototype scan.
+  // Only JSON and NDJSON are scored; anything else (text/plain, forms) is a 415 that names the content type.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, body === '' ? undefined : JSON.parse(body as string));

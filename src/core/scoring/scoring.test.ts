@@ -1,0 +1,128 @@
+// Scoring core: every bad-input class names its field, aliases and optional features, top-k vs a full sort, metadata checks.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DfpError } from '../errors.ts';
+import { FEATURE_COLUMNS } from '../kronodroid/schema.ts';
+import { ScoringInputError } from './errors.ts';
+import { N_FEATURES } from './features.ts';
+import { parseScoringMetadata } from './metadata.ts';
+import { topFeatures } from './result.ts';
+import { FeatureValidator } from './validate.ts';
+
+const full = (): Record<string, unknown> => Object.fromEntries(FEATURE_COLUMNS.map((c, j) => [c, j % 7]));
+
+function fieldOf(fn: () => void): string {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof ScoringInputError, `expected ScoringInputError, got ${String(e)}`);
+    assert.equal(e.status, 400);
+    return e.field;
+  }
+  assert.fail('expected a ScoringInputError');
+}
+
+test('a complete body fills the row in FEATURE_COLUMNS order', () => {
+  const v = new FeatureValidator();
+  const out = new Float32Array(2 * N_FEATURES).fill(-5);
+  v.fill(full(), out, N_FEATURES);
+  assert.deepEqual([...out.subarray(N_FEATURES)], FEATURE_COLUMNS.map((_, j) => j % 7));
+  assert.ok(out.subarray(0, N_FEATURES).every((x) => x === -5), 'writes only its own row');
+});
+
+test('REBOOT is accepted for REBOOT_PERMISSION; reboot (the syscall) stays separate; both spellings at once is an error', () => {
+  const v = new FeatureValidator();
+  const b = full();
+  delete b.REBOOT_PERMISSION;
+  b.REBOOT = 1;
+  b.reboot = 9;
+  const out = new Float32Array(N_FEATURES);
+  v.fill(b, out, 0);
+  assert.equal(out[FEATURE_COLUMNS.indexOf('REBOOT_PERMISSION')], 1);
+  assert.equal(out[FEATURE_COLUMNS.indexOf('reboot')], 9);
+  assert.equal(fieldOf(() => v.fill({ ...full(), REBOOT: 1 }, out, 0)), 'REBOOT');
+});
+
+test('FilesInsideAPK may be absent or null (NaN: the model fills it); every other feature is required', () => {
+  const v = new FeatureValidator();
+  const out = new Float32Array(N_FEATURES);
+  const j = FEATURE_COLUMNS.indexOf('FilesInsideAPK');
+  const b = full();
+  delete b.FilesInsideAPK;
+  v.fill(b, out, 0);
+  assert.ok(Number.isNaN(out[j]));
+  v.fill({ ...full(), FilesInsideAPK: null }, out, 0);
+  assert.ok(Number.isNaN(out[j]));
+  const missing = full();
+  delete missing.read;
+  delete missing.write;
+  assert.equal(fieldOf(() => v.fill(missing, out, 0)), FEATURE_COLUMNS.find((c) => c === 'read' || c === 'write'));
+  assert.equal(fieldOf(() => v.fill({}, out, 0)), FEATURE_COLUMNS[0]);
+});
+
+test('every bad value class is a 400 naming the field', () => {
+  const v = new FeatureValidator();
+  const out = new Float32Array(N_FEATURES);
+  const cases: [string, unknown][] = [
+    ['read', -1],
+    ['read', 1.5],
+    ['read', '12'],
+    ['read', 'NaN'],
+    ['read', null],
+    ['read', true],
+    ['read', [1]],
+    ['read', { n: 1 }],
+    ['read', 1e300],
+    ['read', Number.MAX_SAFE_INTEGER + 2],
+  ];
+  for (const [k, val] of cases) assert.equal(fieldOf(() => v.fill({ ...full(), [k]: val }, out, 0)), k, `value ${JSON.stringify(val)}`);
+  assert.equal(fieldOf(() => v.fill({ ...full(), Malware: 1 }, out, 0)), 'Malware', 'the label is not a feature');
+  assert.equal(fieldOf(() => v.fill({ ...full(), READ: 1 }, out, 0)), 'READ', 'names are case-sensitive');
+});
+
+test('classify: objects only; {sha256} alone is a lookup, with features it is echoed; a bad sha256 is a 400', () => {
+  const v = new FeatureValidator();
+  for (const body of [null, [], 'x', 3, true, undefined]) assert.equal(fieldOf(() => v.classify(body)), 'body');
+  assert.deepEqual(v.classify({ sha256: 'A'.repeat(64) }), { kind: 'lookup', sha256: 'a'.repeat(64) });
+  assert.deepEqual(v.classify({ sha256: 'b'.repeat(64), read: 1 }), { kind: 'features', sha256: 'b'.repeat(64) });
+  assert.deepEqual(v.classify({ read: 1 }), { kind: 'features' });
+  assert.equal(fieldOf(() => v.classify({ sha256: 'xyz' })), 'sha256');
+  assert.equal(fieldOf(() => v.classify({ sha256: 12 })), 'sha256');
+});
+
+test('topFeatures equals a full sort by |z| over active features', () => {
+  const r = (() => {
+    let s = 3;
+    return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  })();
+  const mean = Float64Array.from({ length: N_FEATURES }, () => r());
+  const std = Float64Array.from({ length: N_FEATURES }, () => 0.1 + r());
+  const active = FEATURE_COLUMNS.map((_, j) => j % 5 !== 0);
+  const errors = Float32Array.from({ length: 2 * N_FEATURES }, () => 3 * r());
+  for (const k of [1, 5, 12]) {
+    const meta = { kind: 'autoencoder' as const, threshold: 1, errorStats: { mean, std }, active, topK: k, summary: {} };
+    const got = topFeatures(errors, N_FEATURES, meta);
+    const want = FEATURE_COLUMNS.map((name, j) => ({ name, z: (errors[N_FEATURES + j]! - mean[j]!) / std[j]!, j }))
+      .filter((c) => active[c.j])
+      .sort((a, b) => Math.abs(b.z) - Math.abs(a.z))
+      .slice(0, k);
+    assert.deepEqual(got.map((g) => g.name), want.map((w) => w.name));
+    got.forEach((g, i) => assert.ok(Math.abs(g.z - want[i]!.z) < 1e-3));
+  }
+  assert.deepEqual(topFeatures(errors, 0, { kind: 'classifier', threshold: 0.5, active, topK: 5, summary: {} }), []);
+});
+
+test('metadata: wrong kind, threshold, feature columns or error stats are refused with what to do', () => {
+  const good = { kind: 'autoencoder', threshold: 1, preprocess: { columns: [...FEATURE_COLUMNS] }, error_stats: { mean: FEATURE_COLUMNS.map(() => 0), std: FEATURE_COLUMNS.map(() => 1) } };
+  assert.equal(parseScoringMetadata(good, 'm').topK, 5);
+  const bad: unknown[] = [
+    null,
+    { ...good, kind: 'forest' },
+    { ...good, threshold: 'high' },
+    { ...good, preprocess: { columns: [...FEATURE_COLUMNS].reverse() } },
+    { ...good, preprocess: { columns: FEATURE_COLUMNS.slice(1) } },
+    { ...good, error_stats: { mean: [1], std: [1] } },
+    { ...good, error_stats: { mean: FEATURE_COLUMNS.map(() => 0), std: FEATURE_COLUMNS.map(() => 0) } },
+  ];
+  for (const b of bad) assert.throws(() => parseScoringMetadata(b, 'model x'), (e: unknown) => e instanceof DfpError && /model x/.test(e.message));
+});

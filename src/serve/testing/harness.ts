@@ -1,0 +1,97 @@
+// Test support: a scoring server over real models (model directories or an embedded registry) in a temp dir.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { ModelSource } from '../../core/scoring/model-source.ts';
+import type { OnlineFeatureService } from '../../features/online/service.ts';
+import { EmbeddedStore } from '../../tracking/embedded/store.ts';
+import { promote } from '../../core/tracking/champion.ts';
+import { logModel } from '../../tracking/log-model.ts';
+import { buildServeApp } from '../app.ts';
+import { ServeMetrics } from '../metrics.ts';
+import { ModelHolder } from '../model-holder.ts';
+import { DirectoryModelSource } from '../sources/directory.ts';
+import { RegistryModelSource } from '../sources/registry.ts';
+import { type ModelDirOptions, writeModelDir } from './model.ts';
+
+export const MODEL_NAME = 'fingerprint';
+
+export interface Harness {
+  dir: string;
+  app: FastifyInstance;
+  holder: ModelHolder;
+  metrics: ServeMetrics;
+  source: ModelSource;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** 'dir': one model directory; 'registry': an embedded registry with the given versions, the first promoted to production. */
+  source?: 'dir' | 'registry';
+  models?: ModelDirOptions[];
+  apiKey?: string;
+  bodyLimit?: number;
+  maxBatchItems?: number;
+  online?: { service: OnlineFeatureService; featureService?: string };
+  microBatchRows?: number;
+  microBatchWaitMs?: number;
+  /** Skip loading a model (readiness tests). */
+  noStart?: boolean;
+}
+
+export async function registryWithModels(dir: string, models: ModelDirOptions[]): Promise<{ store: EmbeddedStore; versions: string[] }> {
+  const store = new EmbeddedStore(join(dir, 'tracking'));
+  const versions: string[] = [];
+  for (const [i, m] of models.entries()) {
+    const mdir = join(dir, `model-${i}`);
+    await writeModelDir(mdir, m);
+    const run = await store.createRun({ experiment: 'serve-test' });
+    const logged = await logModel(store, run.runId, mdir, { registeredModelName: MODEL_NAME });
+    versions.push(logged.version!.version);
+  }
+  await promote(store, MODEL_NAME, versions[0]!, 'production');
+  return { store, versions };
+}
+
+export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'dfp-serve-test-'));
+  const models = o.models ?? [{}];
+  let source: ModelSource;
+  if (o.source === 'registry') {
+    const { store } = await registryWithModels(dir, models);
+    source = new RegistryModelSource(store, MODEL_NAME);
+  } else {
+    await writeModelDir(join(dir, 'model'), models[0]);
+    source = new DirectoryModelSource(join(dir, 'model'), MODEL_NAME);
+  }
+  const metrics = new ServeMetrics();
+  const holder = new ModelHolder({
+    source,
+    alias: 'production',
+    batcher: { maxRows: o.microBatchRows ?? 64, maxWaitMs: o.microBatchWaitMs ?? 1, onBatch: (n) => metrics.batchRows.observe(n) },
+    onSwap: (next, prev) => metrics.modelSwapped('production', next, prev),
+  });
+  if (!o.noStart) await holder.start();
+  const app = await buildServeApp({
+    holder,
+    metrics,
+    ...(o.online ? { online: o.online } : {}),
+    ...(o.apiKey !== undefined ? { apiKey: o.apiKey } : {}),
+    ...(o.bodyLimit ? { bodyLimit: o.bodyLimit } : {}),
+    ...(o.maxBatchItems ? { maxBatchItems: o.maxBatchItems } : {}),
+  });
+  return {
+    dir,
+    app,
+    holder,
+    metrics,
+    source,
+    close: async () => {
+      await app.close();
+      await holder.close();
+      await source.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
