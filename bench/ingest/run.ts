@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { literal, openDuckDb } from '../../src/engine/duckdb/connection.ts';
 import { synthesize } from '../../src/synth/synthesize.ts';
 import { formatRate, markdownTable, writeSection } from '../lib/results.ts';
 
@@ -20,7 +21,20 @@ interface IngestJson {
   input_rows: number;
   loaded_rows: number;
   quarantined_rows: number;
-  timings?: Record<string, number>;
+  /** Seconds per phase: resolve (hash the source), prepare (CSV → validated Parquet), commit. */
+  timings: { resolve: number; prepare: number; commit: number };
+}
+
+/** The engine's ceiling: a bare DuckDB CSV → Parquet copy of the same file, no checks, no lake. */
+async function bareCopySeconds(file: string): Promise<number> {
+  const conn = await openDuckDb();
+  const out = join(WORK, 'bare-copy.parquet');
+  const started = process.hrtime.bigint();
+  await conn.run(`COPY (SELECT * FROM read_csv(${literal(file)}, header = true)) TO ${literal(out)} (FORMAT parquet)`);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  conn.closeSync();
+  rmSync(out, { force: true });
+  return seconds;
 }
 
 function ingest(source: string): { seconds: number; out: IngestJson } {
@@ -48,24 +62,27 @@ async function main(): Promise<void> {
   mkdirSync(WORK, { recursive: true });
   const rows: (string | number)[][] = [];
   const startup = Math.min(startupSeconds(), startupSeconds());
-  const measure = (label: string, file: string) => {
+  const measure = async (label: string, file: string) => {
     const runs = [ingest(file), ingest(file)];
     const best = runs.reduce((a, b) => (a.seconds <= b.seconds ? a : b));
     const mb = statSync(file).size / 2 ** 20;
-    const work = Math.max(best.seconds - startup, 1e-3);
-    console.log(`${label}: ${best.out.loaded_rows} rows in ${best.seconds.toFixed(2)} s (${formatRate(best.out.loaded_rows / work)} rows/s excluding ${startup.toFixed(2)} s start-up)`);
+    const n = best.out.loaded_rows;
+    const prepare = best.out.timings.prepare;
+    const bare = await bareCopySeconds(file);
+    console.log(`${label}: ${n} rows, command ${best.seconds.toFixed(2)} s, CSV→Parquet ${prepare.toFixed(2)} s = ${formatRate(n / prepare)} rows/s (bare DuckDB copy ${formatRate(best.out.input_rows / bare)} rows/s)`);
     rows.push([
       label,
       best.out.input_rows.toLocaleString('en'),
       best.out.quarantined_rows,
       `${mb.toFixed(0)} MiB`,
       best.seconds.toFixed(2),
-      formatRate(best.out.loaded_rows / best.seconds),
-      formatRate(best.out.loaded_rows / work),
+      formatRate(n / best.seconds),
+      `${prepare.toFixed(2)} s → **${formatRate(n / prepare)}**`,
+      formatRate(best.out.input_rows / bare),
     ]);
   };
 
-  if (existsSync(REAL)) measure('real subset (kronodroid-real-2019.csv)', REAL);
+  if (existsSync(REAL)) await measure('real subset (kronodroid-real-2019.csv)', REAL);
   else console.log(`skipping the real file: ${REAL} not found`);
 
   const synthFile = join(WORK, `synth-${SYNTH_ROWS}.csv`);
@@ -74,12 +91,12 @@ async function main(): Promise<void> {
     console.log(`generating ${SYNTH_ROWS.toLocaleString('en')} synthetic rows → ${synthFile}`);
     await synthesize({ from: REAL, out: synthFile, rows: SYNTH_ROWS, seed: 42 });
   }
-  measure(`${SYNTH_ROWS.toLocaleString('en')} synthetic rows (CSV)`, synthFile);
+  await measure(`${SYNTH_ROWS.toLocaleString('en')} synthetic rows (CSV)`, synthFile);
 
   writeSection(
     'Ingest throughput',
-    `\`npm run bench:ingest\`: \`dfp ingest --source <file> --json\` into a fresh local lake (validate every row, normalise, write Parquet through DuckDB, commit). Best of 2 runs; "work" excludes the command's start-up (${startup.toFixed(2)} s, measured with \`dfp --version\`). Target ≥ 100k rows/s CSV→Parquet.\n\n` +
-      markdownTable(['input', 'rows', 'quarantined', 'size', 'seconds', 'rows/s (wall)', 'rows/s (work)'], rows),
+    `\`npm run bench:ingest\`: \`dfp ingest --source <file> --json\` into a fresh local lake, best of 2 runs. "CSV→Parquet" is the prepare phase the command reports (read, validate every value, normalise, write the table's Parquet); the command also hashes the source and commits, and starts up in ${startup.toFixed(2)} s. "Bare DuckDB copy" is the engine's ceiling on the same file in the same run: \`COPY (SELECT * FROM read_csv(…)) TO … (FORMAT parquet)\` with no checks. Target ≥ 100k rows/s CSV→Parquet.\n\n` +
+      markdownTable(['input', 'rows', 'quarantined', 'size', 'command s', 'rows/s (command)', 'CSV→Parquet rows/s', 'bare DuckDB copy rows/s'], rows),
   );
   console.log('written to bench/RESULTS.md');
 }
