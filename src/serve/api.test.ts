@@ -57,10 +57,12 @@ describe('scoring API (autoencoder, model directory)', () => {
     const singles = await Promise.all([0, 1, 2, 3].map(async (i) => (await post('/v1/score', body(i))).json().score));
     const arr = await post('/v1/score/batch', [0, 1, 2, 3].map(body));
     assert.equal(arr.statusCode, 200, arr.body);
-    assert.deepEqual(arr.json().results.map((r: { score: number }) => r.score), singles);
+    // Equal to float32 rounding: see batching.test.ts on onnxruntime's row-position-dependent ReduceSum.
+    const close = (got: number[]) => got.forEach((g, i) => assert.ok(Math.abs(g - singles[i]) <= 1e-6 * Math.max(1, Math.abs(singles[i])), `row ${i}`));
+    close(arr.json().results.map((r: { score: number }) => r.score));
     const nd = await h.app.inject({ method: 'POST', url: '/v1/score/batch', headers: { 'content-type': 'application/x-ndjson' }, payload: `${[0, 1, 2, 3].map((i) => JSON.stringify(body(i))).join('\n')}\n` });
     assert.equal(nd.statusCode, 200, nd.body);
-    assert.deepEqual(nd.json().results.map((r: { score: number }) => r.score), singles);
+    close(nd.json().results.map((r: { score: number }) => r.score));
   });
 
   test('bad input: 400 naming the field, for every class', async () => {

@@ -28,7 +28,8 @@ interface Pending {
 
 export class MicroBatcher {
   private readonly free: Float32Array[] = [];
-  private pending: Pending | undefined;
+  /** Batches waiting for a run slot, oldest first; only the last one takes new rows. */
+  private queue: Pending[] = [];
   private timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined;
   private inflight = 0;
   private readonly maxInflight: number;
@@ -41,9 +42,9 @@ export class MicroBatcher {
     this.maxInflight = opts.maxInflight ?? 1;
   }
 
-  /** Rows queued or running; 0 means the scorer can be closed. */
+  /** Rows queued or batches running; 0 means the scorer can be closed. */
   get busy(): number {
-    return (this.pending?.rows ?? 0) + this.inflight;
+    return this.queue.reduce((n, p) => n + p.rows, 0) + this.inflight;
   }
 
   /**
@@ -51,11 +52,15 @@ export class MicroBatcher {
    * the row is given back and the error propagates synchronously: nothing was queued.
    */
   submit(fill: (buf: Float32Array, offset: number) => void): Promise<RowResult> {
-    const p = (this.pending ??= { buf: this.free.pop() ?? new Float32Array(this.opts.maxRows * N_FEATURES), rows: 0, waiters: [] });
+    let p = this.queue[this.queue.length - 1];
+    if (!p || p.rows >= this.opts.maxRows) {
+      p = { buf: this.free.pop() ?? new Float32Array(this.opts.maxRows * N_FEATURES), rows: 0, waiters: [] };
+      this.queue.push(p);
+    }
     fill(p.buf, p.rows * N_FEATURES);
     p.rows++;
     const promise = new Promise<RowResult>((resolve, reject) => p.waiters.push({ resolve, reject }));
-    if (p.rows >= this.opts.maxRows) this.flushIfPossible(true);
+    if (p.rows >= this.opts.maxRows) this.run();
     else if (this.timer === undefined && this.inflight < this.maxInflight) this.arm();
     return promise;
   }
@@ -70,28 +75,33 @@ export class MicroBatcher {
     this.timer = this.opts.maxWaitMs > 0 ? setTimeout(() => this.onTimer(), this.opts.maxWaitMs) : setImmediate(() => this.onTimer());
   }
 
-  private onTimer(): void {
+  private disarm(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer as ReturnType<typeof setTimeout>);
+    clearImmediate(this.timer as ReturnType<typeof setImmediate>);
     this.timer = undefined;
-    this.flushIfPossible(false);
   }
 
-  private flushIfPossible(full: boolean): void {
-    // A full batch waits only for a run slot; a partial one also for its timer (or a finishing run).
-    if (!this.pending || this.pending.rows === 0 || this.inflight >= this.maxInflight) return;
-    if (!full && this.timer !== undefined) return;
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer as ReturnType<typeof setTimeout>);
-      clearImmediate(this.timer as ReturnType<typeof setImmediate>);
-      this.timer = undefined;
+  private onTimer(): void {
+    this.timer = undefined;
+    this.run();
+  }
+
+  /** Starts runs for queued batches while run slots are free (a partial batch only goes when its wait is over). */
+  private run(): void {
+    while (this.inflight < this.maxInflight) {
+      const batch = this.queue[0];
+      if (!batch || batch.rows === 0) return;
+      if (batch.rows < this.opts.maxRows && this.timer !== undefined && this.queue.length === 1) return;
+      this.queue.shift();
+      if (this.queue.length === 0) this.disarm();
+      this.inflight++;
+      this.opts.onBatch?.(batch.rows);
+      this.scorer.score(batch.buf, batch.rows).then(
+        (out) => this.settle(batch, out, undefined),
+        (e: unknown) => this.settle(batch, undefined, e),
+      );
     }
-    const batch = this.pending;
-    this.pending = undefined;
-    this.inflight++;
-    this.opts.onBatch?.(batch.rows);
-    this.scorer.score(batch.buf, batch.rows).then(
-      (out) => this.settle(batch, out, undefined),
-      (e: unknown) => this.settle(batch, undefined, e),
-    );
   }
 
   private settle(batch: Pending, out: ScoreBatch | undefined, err: unknown): void {
@@ -101,7 +111,8 @@ export class MicroBatcher {
       batch.waiters.forEach((w, i) => w.resolve({ score: out.scores[i]!, errors: out.featureErrors, offset: i * N_FEATURES }));
     } else batch.waiters.forEach((w) => w.reject(err));
     // Rows that arrived during the run go next, without waiting for a timer: they already waited.
-    if (this.pending && this.pending.rows > 0) this.flushIfPossible(true);
+    this.disarm();
+    this.run();
     if (this.busy === 0) {
       const ws = this.idleWaiters;
       this.idleWaiters = [];
