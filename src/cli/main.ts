@@ -11,6 +11,7 @@ import { registerFeatures } from './commands/features.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerLake } from './commands/lake.ts';
 import { registerModels } from './commands/models.ts';
+import { registerRun } from './commands/run.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSynth } from './commands/synth.ts';
@@ -37,6 +38,7 @@ Every command takes --json (one JSON document on stdout) and -v (logs on stderr)
   registerIngest(program);
   registerLake(program);
   registerModels(program);
+  registerRun(program);
   registerRuns(program);
   registerServe(program);
   registerSynth(program);

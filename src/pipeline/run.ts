@@ -1,0 +1,130 @@
+// `dfp run`: ingest → transform → features → train both models → evaluate → register (champion/challenger)
+// → export, every step cached by its inputs so a re-run with nothing changed only checks, and a failed run
+// resumes at the step that failed.
+import { resolve } from 'node:path';
+import type { DfpConfig } from '../core/config/schema.ts';
+import { DfpError, messageOf } from '../core/errors.ts';
+import { type Progress, silentProgress } from '../core/progress.ts';
+import { openLake } from '../lake/open.ts';
+import { openTracking } from '../tracking/index.ts';
+import type { PipelineEnv } from './env.ts';
+import { StepRunner } from './runner.ts';
+import { loadState, saveLastRun } from './state.ts';
+import { featuresStep, ingestStep, transformStep } from './steps/data.ts';
+import { type Champion, type EvaluateOut, type ExportOut, type ModelPlan, type RegisterOut, type TrainOut, evaluateStep, exportStep, registerStep, trainStep } from './steps/model.ts';
+import type { ModelSummary, RunSummary } from './types.ts';
+
+/** The two registered models `dfp run` produces, and the model preset each is trained with. */
+export const PIPELINE_MODELS = [
+  { name: 'kronodroid_autoencoder', kind: 'autoencoder' },
+  { name: 'kronodroid_detector', kind: 'classifier' },
+] as const;
+
+export const SERVE_COMMAND = 'npx dfp serve serve.model=kronodroid_detector';
+
+export interface PipelineOptions {
+  /** Config of the data steps (user overrides applied). */
+  config: DfpConfig;
+  /** Config each model trains with: the user's overrides over model=<kind>. */
+  modelConfig: (kind: 'autoencoder' | 'classifier') => DfpConfig;
+  source: string;
+  branch?: string;
+  champion?: Champion;
+  progress?: Progress;
+  /** One line per step (stderr in the CLI). */
+  log?: (line: string) => void;
+}
+
+const STEPS_PER_MODEL = 4;
+
+export async function runPipeline(o: PipelineOptions): Promise<RunSummary> {
+  const started = new Date();
+  const t0 = performance.now();
+  const workspace = resolve(o.config.workspace);
+  const log = o.log ?? (() => undefined);
+  const champion = o.champion ?? { metric: 'roc_auc', higherIsBetter: true };
+  const state = loadState(workspace);
+  const runner = new StepRunner(workspace, state, 3 + STEPS_PER_MODEL * PIPELINE_MODELS.length, o.progress ?? silentProgress, log);
+  const summary: RunSummary = {
+    status: 'failed',
+    started_at: started.toISOString(),
+    finished_at: '',
+    seconds: 0,
+    workspace,
+    source: o.source,
+    data_commit: '',
+    data: null,
+    steps: runner.report,
+    models: {},
+    exports: {},
+    serve: SERVE_COMMAND,
+  };
+  const lake = await openLake(o.config);
+  const env: PipelineEnv = { config: o.config, lake, branch: o.branch ?? o.config.lake.default_branch, progress: o.progress ?? silentProgress, log };
+  try {
+    const ingest = await runner.step('ingest', () => ingestStep(env, o.source));
+    const transform = await runner.step('transform', () => transformStep(env, ingest));
+    const dataCommit = transform.commit;
+    summary.data_commit = dataCommit;
+    summary.data = { table: o.config.train.table, rows: transform.rows[o.config.train.table] ?? 0, ingest_commit: ingest.commit };
+    await runner.step('features', () => featuresStep(env, dataCommit));
+
+    const plans: ModelPlan[] = PIPELINE_MODELS.map((p) => ({ ...p, config: o.modelConfig(p.kind) }));
+    const trained = new Map<string, TrainOut>();
+    const evaluated = new Map<string, EvaluateOut>();
+    const registered = new Map<string, RegisterOut>();
+    const tableHash = (c: DfpConfig) => transform.tables[c.train.table] ?? '';
+    // Train both first, then evaluate, register and export: a cheap later step never waits on the second training.
+    for (const m of plans) trained.set(m.name, await runner.step(`train_${m.kind}`, () => trainStep(env, m, dataCommit, tableHash(m.config))));
+    for (const m of plans) evaluated.set(m.name, await runner.step(`evaluate_${m.kind}`, () => evaluateStep(env, m, dataCommit, trained.get(m.name) as TrainOut)));
+    for (const m of plans) {
+      registered.set(m.name, await runner.step(`register_${m.kind}`, () => registerStep(env, m, dataCommit, trained.get(m.name) as TrainOut, evaluated.get(m.name) as EvaluateOut, champion)));
+    }
+    const exported = new Map<string, ExportOut>();
+    for (const m of plans) exported.set(m.name, await runner.step(`export_${m.kind}`, () => exportStep(env, m, registered.get(m.name) as RegisterOut, trained.get(m.name) as TrainOut)));
+
+    summary.models = await modelSummaries(o.config, plans, trained, evaluated, registered);
+    for (const [name, e] of exported) summary.exports[name] = { version: e.version, onnx: e.onnx, tflite: e.tflite };
+    summary.status = 'succeeded';
+    return summary;
+  } catch (e) {
+    const step = e instanceof DfpError && typeof e.details?.step === 'string' ? e.details.step : 'setup';
+    summary.error = { step, message: messageOf(e) };
+    throw e;
+  } finally {
+    summary.finished_at = new Date().toISOString();
+    summary.seconds = Math.round(performance.now() - t0) / 1000;
+    saveLastRun(workspace, summary);
+    await lake.close();
+  }
+}
+
+async function modelSummaries(
+  config: DfpConfig,
+  plans: ModelPlan[],
+  trained: Map<string, TrainOut>,
+  evaluated: Map<string, EvaluateOut>,
+  registered: Map<string, RegisterOut>,
+): Promise<Record<string, ModelSummary>> {
+  // Production is read now, not from the cache: another run or `dfp models` may have moved it since.
+  const t = await openTracking(config);
+  try {
+    const out: Record<string, ModelSummary> = {};
+    for (const m of plans) {
+      const r = registered.get(m.name) as RegisterOut;
+      const prod = await t.getVersionByAlias(m.name, 'production');
+      out[m.name] = {
+        kind: m.kind,
+        version: r.version,
+        run_id: (trained.get(m.name) as TrainOut).run_id,
+        metrics: (evaluated.get(m.name) as EvaluateOut).metrics,
+        production: prod?.version === r.version,
+        production_version: prod?.version ?? null,
+        champion: r.champion,
+      };
+    }
+    return out;
+  } finally {
+    await t.close();
+  }
+}

@@ -1,0 +1,148 @@
+// The per-model steps of `dfp run`: train, evaluate on the test split, register with champion/challenger, export.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DfpConfig } from '../../core/config/schema.ts';
+import { DfpError } from '../../core/errors.ts';
+import { ONNX_FILE } from '../../core/ml/models/metadata.ts';
+import { resolveModelSource, runExport } from '../../export/index.ts';
+import { DFP_VERSION } from '../../export/version.ts';
+import type { ObjectLake } from '../../lake/repository.ts';
+import { championChallenger, fetchModel, openTracking, registerModel } from '../../tracking/index.ts';
+import type { ModelVersion, Tracking } from '../../tracking/index.ts';
+import { openModel } from '../../train/evaluate.ts';
+import { flatMetrics, report } from '../../train/report.ts';
+import { runTrain } from '../../train/run.ts';
+import type { PipelineEnv } from '../env.ts';
+import { stepKey } from '../hash.ts';
+import type { StepSpec } from '../runner.ts';
+import type { ChampionSummary } from '../types.ts';
+import { splitConfig, testSet } from './testset.ts';
+
+export interface ModelPlan {
+  /** Registered model name, e.g. kronodroid_detector. */
+  name: string;
+  kind: 'autoencoder' | 'classifier';
+  config: DfpConfig;
+}
+
+export interface Champion {
+  metric: string;
+  higherIsBetter: boolean;
+}
+
+export type TrainOut = { run_id: string; model_dir: string; model_uri: string; metrics: Record<string, unknown>; rows: number };
+
+export function trainStep(env: PipelineEnv, m: ModelPlan, dataCommit: string, tableHash: string): StepSpec<TrainOut> {
+  return {
+    key: stepKey({ step: 'train', dfp: DFP_VERSION, data_commit: dataCommit, table: tableHash, model: m.config.model, train: m.config.train }),
+    valid: (o) => existsSync(join(o.model_dir, ONNX_FILE)),
+    run: async () => {
+      const r = await runTrain({ config: m.config, ref: dataCommit, progress: env.progress });
+      return { run_id: r.run_id, model_dir: r.artifacts.model_dir ?? '', model_uri: r.artifacts.model_uri ?? '', metrics: r.metrics, rows: r.data.rows };
+    },
+  };
+}
+
+/** Metrics of a model (a run id or model URI) on the test split of the data commit. */
+async function scoreOnTest(lake: ObjectLake, config: DfpConfig, dataCommit: string, spec: string): Promise<Record<string, unknown>> {
+  const test = await testSet(lake, config, dataCommit);
+  if (test.n === 0) throw new DfpError('INPUT_INVALID', `the test split of ${dataCommit.slice(0, 12)} is empty; check train.split / train.test_from / train.test_months`);
+  const { model, cleanup } = await openModel(config, spec);
+  try {
+    const scores = (await model.score(test.x)).score;
+    return flatMetrics(report(test, scores, model.metadata.threshold).metrics);
+  } finally {
+    await model.release();
+    await cleanup();
+  }
+}
+
+export type EvaluateOut = { metrics: Record<string, unknown> };
+
+export function evaluateStep(env: PipelineEnv, m: ModelPlan, dataCommit: string, train: TrainOut): StepSpec<EvaluateOut> {
+  return {
+    key: stepKey({ step: 'evaluate', run_id: train.run_id, data_commit: dataCommit, table: m.config.train.table, split: splitConfig(m.config) }),
+    run: async () => ({ metrics: await scoreOnTest(env.lake, m.config, dataCommit, train.run_id) }),
+  };
+}
+
+async function withTracking<T>(config: DfpConfig, fn: (t: Tracking) => Promise<T>): Promise<T> {
+  const t = await openTracking(config);
+  try {
+    return await fn(t);
+  } finally {
+    await t.close();
+  }
+}
+
+/** The version already registered from this run, so a re-run after a failure never registers twins. */
+async function versionOfRun(t: Tracking, name: string, runId: string): Promise<ModelVersion | undefined> {
+  const versions = await t.listModelVersions(name).catch(() => [] as ModelVersion[]);
+  return versions.find((v) => v.runId === runId);
+}
+
+export type RegisterOut = { version: string; champion: ChampionSummary };
+
+export function registerStep(env: PipelineEnv, m: ModelPlan, dataCommit: string, train: TrainOut, evaluated: EvaluateOut, c: Champion): StepSpec<RegisterOut> {
+  return {
+    key: stepKey({ step: 'register', name: m.name, run_id: train.run_id, metric: c.metric, higher: c.higherIsBetter, data_commit: dataCommit, split: splitConfig(m.config) }),
+    valid: (o) => withTracking(m.config, async (t) => (await t.getModelVersion(m.name, o.version)).runId === train.run_id),
+    run: () =>
+      withTracking(m.config, async (t) => {
+        const cand = (await versionOfRun(t, m.name, train.run_id)) ?? (await registerModel(t, m.name, train.model_uri, { tags: { 'dfp.kind': m.kind, 'dfp.data_commit': dataCommit } }));
+        const candidateValue = Number(evaluated.metrics[c.metric]);
+        if (!(c.metric in evaluated.metrics)) throw new DfpError('CONFIG_INVALID', `champion metric '${c.metric}' is not one the evaluation reports (${Object.keys(evaluated.metrics).join(', ')})`);
+        const prod = await t.getVersionByAlias(m.name, 'production');
+        let productionValue: number | undefined;
+        if (prod && prod.version !== cand.version) {
+          // The champion is re-scored on this run's test rows: numbers from its own run came from other data.
+          const spec = prod.runId && existsSync(join(m.config.workspace, 'runs', prod.runId, 'model', ONNX_FILE)) ? prod.runId : `models:/${m.name}/${prod.version}`;
+          productionValue = Number((await scoreOnTest(env.lake, m.config, dataCommit, spec))[c.metric]);
+        }
+        const d = await championChallenger(t, { name: m.name, candidate: cand.version, metric: c.metric, higherIsBetter: c.higherIsBetter, candidateValue, ...(productionValue === undefined ? {} : { productionValue }) });
+        env.log(`  ${m.name}: candidate v${d.candidate.version} ${c.metric}=${fmt(d.candidate.value)}, production ${d.production ? `v${d.production.version} ${c.metric}=${fmt(d.production.value)}` : 'none'} → ${d.promoted ? 'promoted to production' : 'production kept'} (${d.reason})`);
+        return {
+          version: cand.version,
+          champion: {
+            metric: c.metric,
+            higher_is_better: c.higherIsBetter,
+            candidate_value: d.candidate.value,
+            production_version: d.production?.version ?? null,
+            production_value: d.production?.value ?? null,
+            promoted: d.promoted,
+            reason: d.reason,
+          },
+        };
+      }),
+  };
+}
+
+const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
+
+export type ExportOut = { version: string; run_id: string; onnx: string; tflite: string };
+
+/** Exports the production version (what ships); the candidate when nothing is in production. */
+export async function exportStep(env: PipelineEnv, m: ModelPlan, registered: RegisterOut, train: TrainOut): Promise<StepSpec<ExportOut>> {
+  const prod = await withTracking(m.config, (t) => t.getVersionByAlias(m.name, 'production'));
+  const version = prod?.version ?? registered.version;
+  const runId = prod?.runId ?? train.run_id;
+  return {
+    key: stepKey({ step: 'export', dfp: DFP_VERSION, name: m.name, version, run_id: runId }),
+    valid: (o) => existsSync(o.onnx) && existsSync(o.tflite),
+    run: async () => {
+      const outDir = join(m.config.workspace, 'exports', m.name, `v${version}`);
+      mkdirSync(outDir, { recursive: true });
+      const local = join(m.config.workspace, 'runs', runId, 'model');
+      const scratch = mkdtempSync(join(m.config.workspace, 'tmp-export-'));
+      try {
+        const dir = existsSync(join(local, ONNX_FILE)) ? local : (await withTracking(m.config, (t) => fetchModel(t, `models:/${m.name}/${version}`, scratch))).dir;
+        const src = await resolveModelSource(dir);
+        const onnx = await runExport({ onnxPath: src.onnxPath, format: 'onnx', outDir, name: m.name, rows: 8, metadata: src.metadata });
+        const tflite = await runExport({ onnxPath: src.onnxPath, format: 'tflite', outDir, name: m.name, rows: 8, metadata: src.metadata });
+        return { version, run_id: runId, onnx: onnx.path, tflite: tflite.path };
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    },
+  };
+}
