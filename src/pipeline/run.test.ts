@@ -1,0 +1,110 @@
+// `dfp run` end to end on the real subset, through the real binary: the JSON contract, a fully cached
+// re-run, a failing step that names itself and a resume, and champion/challenger across two configs.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runDfp } from '../../tests/support/cli.ts';
+import { REAL_2019, haveRealData } from '../../tests/support/shared-data.ts';
+import type { RunSummary } from './types.ts';
+
+// Few epochs: these tests check the orchestration, not model quality.
+const FAST = ['train.epochs=8', 'train.patience=4'];
+const STEPS = ['ingest', 'transform', 'features', 'train_autoencoder', 'train_classifier', 'evaluate_autoencoder', 'evaluate_classifier', 'register_autoencoder', 'register_classifier', 'export_autoencoder', 'export_classifier'];
+const MODELS = ['kronodroid_autoencoder', 'kronodroid_detector'];
+
+function run(home: string, extra: string[] = [], source = REAL_2019): { code: number; summary: RunSummary | undefined; stderr: string } {
+  const r = runDfp(['run', '--source', source, '--json', ...FAST, ...extra], { DFP_HOME: home });
+  const parsed = JSON.parse(r.stdout) as RunSummary | { error: unknown };
+  return { code: r.code, summary: 'steps' in parsed ? parsed : undefined, stderr: r.stderr };
+}
+
+const statuses = (s: RunSummary) => Object.fromEntries(Object.entries(s.steps).map(([k, v]) => [k, v.status]));
+
+test('dfp run: JSON contract on a fresh workspace, then a fully cached re-run', (t) => {
+  if (!haveRealData(t)) return;
+  const home = mkdtempSync(join(tmpdir(), 'dfp-run-'));
+  const first = run(home);
+  assert.equal(first.code, 0, first.stderr);
+  const s = first.summary as RunSummary;
+  assert.match(s.data_commit, /^[0-9a-f]{64}$/);
+  assert.deepEqual(Object.keys(s.steps), STEPS);
+  for (const name of STEPS) assert.equal(s.steps[name]?.status, 'ran', name);
+  for (const name of STEPS) assert.equal(typeof s.steps[name]?.seconds, 'number');
+  assert.deepEqual(Object.keys(s.models).sort(), MODELS);
+  for (const name of MODELS) {
+    const m = s.models[name]!;
+    assert.equal(m.version, '1');
+    assert.equal(m.production, true, 'the first version of a model goes to production');
+    assert.ok(typeof m.metrics.roc_auc === 'number' && m.metrics.roc_auc > 0.5, `${name} roc_auc ${String(m.metrics.roc_auc)}`);
+    assert.ok(existsSync(s.exports[name]!.onnx) && s.exports[name]!.onnx.endsWith('.onnx'));
+    assert.ok(existsSync(s.exports[name]!.tflite) && s.exports[name]!.tflite.endsWith('.tflite'));
+  }
+  assert.match(s.serve, /npx dfp serve/);
+  for (const name of STEPS) assert.match(first.stderr, new RegExp(`\\] ${name} ran in`), 'one stderr line per step');
+  assert.deepEqual(JSON.parse(readFileSync(join(home, 'runs', 'last-run.json'), 'utf8')), s, 'last-run.json holds the --json document');
+  assert.ok(existsSync(join(home, 'runs', 'pipeline', 'state.json')));
+
+  const second = run(home);
+  assert.equal(second.code, 0, second.stderr);
+  const s2 = second.summary as RunSummary;
+  assert.deepEqual(statuses(s2), Object.fromEntries(STEPS.map((n) => [n, 'cached'])));
+  assert.ok(s2.seconds < 10, `cached run took ${s2.seconds}s`);
+  assert.equal(s2.data_commit, s.data_commit);
+  assert.deepEqual(s2.exports, s.exports);
+  for (const name of MODELS) assert.equal(s2.models[name]?.version, '1', 'a cached run registers nothing new');
+});
+
+test('dfp run: a failing step stops the run naming it; the next run resumes there', (t) => {
+  if (!haveRealData(t)) return;
+  const home = mkdtempSync(join(tmpdir(), 'dfp-run-fail-'));
+  const missing = run(home, [], join(home, 'no-such-file.csv'));
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /step 'ingest' failed: .*no such file/);
+
+  const broken = run(home, ['store.registry=/nonexistent/feature_store.yaml']);
+  assert.notEqual(broken.code, 0);
+  assert.match(broken.stderr, /step 'features' failed: .*feature_store\.yaml/);
+  assert.match(broken.stderr, /run `dfp run` again/);
+  const last = JSON.parse(readFileSync(join(home, 'runs', 'last-run.json'), 'utf8')) as RunSummary;
+  assert.equal(last.status, 'failed');
+  assert.deepEqual(statuses(last), { ingest: 'ran', transform: 'ran', features: 'failed' });
+  assert.equal(last.error?.step, 'features');
+
+  const resumed = run(home);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const s = resumed.summary as RunSummary;
+  assert.equal(s.steps.ingest?.status, 'cached');
+  assert.equal(s.steps.transform?.status, 'cached');
+  assert.equal(s.steps.features?.status, 'ran');
+  assert.equal(s.status, 'succeeded');
+});
+
+test('dfp run: champion/challenger — a changed config trains new candidates; production moves only when better', (t) => {
+  if (!haveRealData(t)) return;
+  const home = mkdtempSync(join(tmpdir(), 'dfp-run-champion-'));
+  const first = run(home);
+  assert.equal(first.code, 0, first.stderr);
+  const s1 = first.summary as RunSummary;
+
+  // One epoch at a tiny learning rate: a different (almost surely worse) candidate on the same data.
+  const second = run(home, ['train.epochs=1', 'train.lr=0.00001']);
+  assert.equal(second.code, 0, second.stderr);
+  const s2 = second.summary as RunSummary;
+  for (const step of ['ingest', 'transform', 'features']) assert.equal(s2.steps[step]?.status, 'cached', step);
+  for (const step of ['train_autoencoder', 'train_classifier', 'register_autoencoder', 'register_classifier']) assert.equal(s2.steps[step]?.status, 'ran', step);
+  for (const name of MODELS) {
+    const m = s2.models[name]!;
+    const c = m.champion;
+    assert.equal(m.version, '2', `${name}: a new candidate version`);
+    assert.equal(c.production_version, '1');
+    // The champion is re-scored on the same test rows as the candidate: the same number as its own evaluation.
+    assert.ok(Math.abs((c.production_value as number) - (s1.models[name]!.metrics.roc_auc as number)) < 1e-9, `${name}: ${String(c.production_value)}`);
+    assert.equal(c.candidate_value, m.metrics.roc_auc);
+    assert.equal(c.promoted, c.candidate_value > (c.production_value as number), c.reason);
+    assert.equal(m.production, c.promoted);
+    assert.equal(m.production_version, c.promoted ? '2' : '1');
+    assert.equal(s2.exports[name]?.version, m.production_version, 'the production version is what gets exported');
+  }
+});
