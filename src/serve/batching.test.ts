@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { N_FEATURES } from '../core/scoring/features.ts';
+import type { ScoreBatch } from '../core/scoring/scorer.ts';
 import { MicroBatcher } from './batcher.ts';
 import { type Harness, MODEL_NAME, startHarness } from './testing/harness.ts';
 import { appBody, sampleRows } from './testing/model.ts';
@@ -25,7 +26,7 @@ async function batchedEqualsSingle(kind: 'autoencoder' | 'classifier'): Promise<
     const scorer = h.holder.current!.batcher.scorer;
     const n = 40;
     const x = sampleRows(n, 3);
-    const single = [];
+    const single: ScoreBatch[] = [];
     for (let i = 0; i < n; i++) single.push(await scorer.score(x.slice(i * N_FEATURES, (i + 1) * N_FEATURES), 1));
     const sizes: number[] = [];
     const b = new MicroBatcher(scorer, { maxRows: 16, maxWaitMs: 1, onBatch: (s) => sizes.push(s) });
@@ -56,6 +57,7 @@ async function batchedEqualsSingle(kind: 'autoencoder' | 'classifier'): Promise<
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies of several shapes
 async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   return { status: res.status, json: await res.json() };
@@ -68,10 +70,10 @@ test('concurrent HTTP requests are micro-batched and score as single requests do
     await h.app.listen({ host: '127.0.0.1', port: 0 });
     const base = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
     const x = sampleRows(32, 11);
-    const single = [];
+    const single: number[] = [];
     for (let i = 0; i < 32; i++) single.push((await post(`${base}/v1/score`, appBody(x, i))).json.score);
     const conc = await Promise.all(Array.from({ length: 32 }, (_, i) => post(`${base}/v1/score`, appBody(x, i))));
-    conc.forEach((c, i) => assert.ok(close(c.json.score, single[i]), `row ${i}`));
+    conc.forEach((c, i) => assert.ok(close(c.json.score, single[i]!), `row ${i}`));
     const metrics = await (await fetch(`${base}/metrics`)).text();
     const batches = Number(/dfp_micro_batch_rows_count (\d+)/.exec(metrics)![1]);
     assert.ok(batches < 64, `64 rows in ${batches} runs: concurrent requests shared runs`);
@@ -133,9 +135,9 @@ test('alias moves under concurrent load: no request dropped or failed, old-model
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /dfp_model_info\{name="fingerprint",version="2",alias="production"\} 1/);
     assert.doesNotMatch(metrics, /dfp_model_info\{name="fingerprint",version="1"/);
-    const models = await (await fetch(`${base}/v1/models`)).json();
+    const models = (await (await fetch(`${base}/v1/models`)).json()) as { serving: { version: string }; models: { aliases: Record<string, string> }[] };
     assert.equal(models.serving.version, '2');
-    assert.deepEqual(models.models[0].aliases, { production: '2' });
+    assert.deepEqual(models.models[0]!.aliases, { production: '2' });
   } finally {
     await h.close();
   }

@@ -52,7 +52,7 @@ export async function writeModelDir(dir: string, o: ModelDirOptions = {}): Promi
   const train = sampleRows(256, seed);
   const pre = fitPreprocess(train);
   let onnx: Uint8Array;
-  let extra: Record<string, unknown> = {};
+  let extra: Record<string, unknown>;
   if (kind === 'autoencoder') {
     const mlp = autoencoderMlp(N_FEATURES, { hidden: o.hidden ?? [16], latent: o.latent ?? 4, activation: 'relu', dropout: 0 });
     const params = initParams(mlpParams(mlp), seed);
