@@ -13,6 +13,7 @@ import { registerLake } from './commands/lake.ts';
 import { registerModels } from './commands/models.ts';
 import { registerRun } from './commands/run.ts';
 import { registerRuns } from './commands/runs.ts';
+import { registerScore } from './commands/score.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSynth } from './commands/synth.ts';
 import { registerTrain } from './commands/train.ts';
@@ -40,6 +41,7 @@ Every command takes --json (one JSON document on stdout) and -v (logs on stderr)
   registerModels(program);
   registerRun(program);
   registerRuns(program);
+  registerScore(program);
   registerServe(program);
   registerSynth(program);
   registerTrain(program);

@@ -1,0 +1,56 @@
+// Streams a normalised Parquet file in fixed-size batches: sha256 plus the raw feature vector in
+// FEATURE_COLUMNS order (NaN where a value is missing). DuckDB's streaming result hands over one vector
+// chunk at a time, so memory stays flat whatever the file size (no LIMIT/OFFSET rescans).
+import { KEY_COLUMN, FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
+import { DfpError } from '../core/errors.ts';
+import { type DuckDBConnection, ident, literal, queryRows } from '../engine/duckdb/connection.ts';
+
+export interface Batch {
+  n: number;
+  sha256: string[];
+  /** Row-major [n, FEATURE_COLUMNS.length]. */
+  x: Float32Array;
+}
+
+export async function* readBatches(conn: DuckDBConnection, parquet: string, batchRows: number): AsyncGenerator<Batch> {
+  const src = `read_parquet(${literal(parquet)})`;
+  const have = new Set((await queryRows<{ column_name: string }>(conn, `DESCRIBE SELECT * FROM ${src}`)).map((r) => r.column_name));
+  if (!have.has(KEY_COLUMN)) throw new DfpError('SCHEMA_MISMATCH', `${parquet} has no ${KEY_COLUMN} column`);
+  const missing = FEATURE_COLUMNS.filter((c) => !have.has(c) && c !== 'FilesInsideAPK');
+  if (missing.length) throw new DfpError('SCHEMA_MISMATCH', `${parquet} lacks ${missing.length} feature column(s) (${missing.slice(0, 5).join(', ')})`, { missing });
+  const feats = FEATURE_COLUMNS.map((c) => (have.has(c) ? `CAST(${ident(c)} AS FLOAT)` : 'CAST(NULL AS FLOAT)'));
+  const result = await conn.stream(`SELECT CAST(${ident(KEY_COLUMN)} AS VARCHAR), ${feats.join(', ')} FROM ${src}`);
+  const F = FEATURE_COLUMNS.length;
+  let batch = newBatch(batchRows, F);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const rows = chunk.rowCount;
+    let from = 0;
+    while (from < rows) {
+      // A chunk may straddle two batches: copy what fits, yield, continue.
+      const take = Math.min(rows - from, batchRows - batch.n);
+      const keys = chunk.getColumnVector(0);
+      for (let i = 0; i < take; i++) batch.sha256.push(String(keys.getItem(from + i) ?? ''));
+      for (let j = 0; j < F; j++) {
+        const v = chunk.getColumnVector(j + 1);
+        let at = batch.n * F + j;
+        for (let i = 0; i < take; i++, at += F) {
+          const value = v.getItem(from + i) as number | null;
+          batch.x[at] = value === null ? NaN : value;
+        }
+      }
+      batch.n += take;
+      from += take;
+      if (batch.n === batchRows) {
+        yield batch;
+        batch = newBatch(batchRows, F);
+      }
+    }
+  }
+  if (batch.n > 0) yield { n: batch.n, sha256: batch.sha256, x: batch.x.subarray(0, batch.n * F) };
+}
+
+function newBatch(rows: number, F: number): Batch {
+  return { n: 0, sha256: [], x: new Float32Array(rows * F) };
+}
