@@ -1,4 +1,5 @@
 // Fits either model on a split: preprocessing, training loop, calibration on validation, export with preprocessing baked in.
+import { join } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError } from '../core/errors.ts';
 import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
@@ -6,7 +7,8 @@ import { names } from '../core/ml/graph/mlp.ts';
 import { autoencoderMlp, buildAutoencoderEval, buildAutoencoderInference, buildAutoencoderTrainStep, featureWeights } from '../core/ml/models/autoencoder.ts';
 import { rocAuc, thresholdForFpr } from '../core/ml/eval/index.ts';
 import { fitPlatt } from '../core/ml/models/calibrate.ts';
-import { buildClassifierInference, buildClassifierLogits, buildClassifierTrainStep, classifierMlp, meanBce } from '../core/ml/models/classifier.ts';
+import { buildClassifierInference, buildClassifierLogits, buildClassifierTrainStep, classifierInput, classifierMlp, meanBce } from '../core/ml/models/classifier.ts';
+import { derivedWidth, fitDerived } from '../core/ml/models/derived.ts';
 import { type ErrorStats, errorStats } from '../core/ml/models/explain.ts';
 import { type PreprocessSpec, fitPreprocess, preprocess } from '../core/ml/models/preprocess.ts';
 import type { MlpSpec, ParamInfo } from '../core/ml/graph/mlp.ts';
@@ -151,47 +153,66 @@ export async function fitClassifier(o: FitOptions): Promise<Fitted> {
   const pos = train.y.reduce((a, b) => a + b, 0);
   if (pos === 0 || pos === train.n) throw new DfpError('INPUT_INVALID', `the classifier needs both classes in the training months; found ${pos} malware of ${train.n} apps`);
   const pre = fitPreprocess(train.x, { exclude: config.model.exclude_features, clip: config.model.clip });
-  const zTrain = preprocess(pre, train.x);
-  const zVal = preprocess(pre, o.validation.x);
+  const derived = fitDerived(pre, train.x, { share: mc.syscall_share, used: mc.syscall_used, shareScale: mc.syscall_share_scale });
+  const W = F + derivedWidth(derived);
+  const zTrain = classifierInput(pre, derived, train.x);
+  const zVal = classifierInput(pre, derived, o.validation.x);
   // Balanced class weights: each class contributes half of the loss.
   const wPos = mc.class_weight === 'balanced' ? train.n / (2 * pos) : 1;
   const wNeg = mc.class_weight === 'balanced' ? train.n / (2 * (train.n - pos)) : 1;
-  const mlp = classifierMlp(F, mc);
+  const [tPos, tNeg] = [1 - mc.label_smoothing / 2, mc.label_smoothing / 2];
+  const mlp = classifierMlp(W, mc);
   const B = Math.min(tc.batch_size, train.n);
-  const graph = buildClassifierTrainStep({ mlp, batch: B });
-  const runner = await StepRunner.create(graph, { seed: tc.seed, lr: tc.lr, threads: tc.threads });
+  const graph = buildClassifierTrainStep({ mlp, batch: B, weightDecay: mc.weight_decay });
   const logitSession = await openSession(buildClassifierLogits({ mlp }), { threads: tc.threads });
   const valLogits = async (params: Float32Array[]): Promise<Float32Array> => {
-    const out = await logitSession.run({ x: new ort.Tensor('float32', zVal, [o.validation.n, F]), ...paramFeeds(graph.params, params) });
+    const out = await logitSession.run({ x: new ort.Tensor('float32', zVal, [o.validation.n, W]), ...paramFeeds(graph.params, params) });
     return (out.logit as ort.Tensor).data as Float32Array;
   };
+  const loops: LoopResult[] = [];
   try {
-    const loop = await trainLoop({
-      runner,
-      nTrain: train.n,
-      batchSize: B,
-      epochs: tc.epochs,
-      patience: tc.patience,
-      minDelta: tc.min_delta,
-      seed: tc.seed,
-      progress: o.progress,
-      label: 'classifier',
-      checkpointDir: o.checkpointDir,
-      onEpoch: o.onEpoch,
-      batch: (rows) => ({
-        [names.x(0)]: { data: rowsOf(zTrain, rows), dims: [rows.length, F] },
-        [names.target(0)]: { data: Float32Array.from(rows, (r) => train.y[r] as number), dims: [rows.length, 1] },
-        weight: { data: Float32Array.from(rows, (r) => (train.y[r] ? wPos : wNeg)), dims: [rows.length, 1] },
-      }),
-      validate: async (params) => {
-        const logits = await valLogits(params);
-        return { loss: meanBce(logits, o.validation.y), auc: rocAuc(o.validation.y, logits) };
-      },
-    });
-    const platt = fitPlatt(await valLogits(loop.best), o.validation.y);
-    const onnx = buildClassifierInference({ pre, mlp, params: loop.best, platt });
+    // Members differ only in their seed (init, dropout masks, batch order); each stops early on its own validation loss.
+    for (let k = 0; k < mc.ensemble; k++) {
+      const seed = tc.seed + k * 7919;
+      const runner = await StepRunner.create(graph, { seed, lr: tc.lr, threads: tc.threads });
+      try {
+        loops.push(
+          await trainLoop({
+            runner,
+            nTrain: train.n,
+            batchSize: B,
+            epochs: tc.epochs,
+            patience: tc.patience,
+            minDelta: tc.min_delta,
+            seed,
+            progress: o.progress,
+            label: mc.ensemble > 1 ? `classifier ${k + 1}/${mc.ensemble}` : 'classifier',
+            checkpointDir: mc.ensemble > 1 ? join(o.checkpointDir, `member-${k}`) : o.checkpointDir,
+            onEpoch: k === 0 ? o.onEpoch : undefined,
+            batch: (rows) => ({
+              [names.x(0)]: { data: rowsOf(zTrain, rows, W), dims: [rows.length, W] },
+              [names.target(0)]: { data: Float32Array.from(rows, (r) => (train.y[r] ? tPos : tNeg)), dims: [rows.length, 1] },
+              weight: { data: Float32Array.from(rows, (r) => (train.y[r] ? wPos : wNeg)), dims: [rows.length, 1] },
+            }),
+            validate: async (params) => {
+              const logits = await valLogits(params);
+              return { loss: meanBce(logits, o.validation.y), auc: rocAuc(o.validation.y, logits) };
+            },
+          }),
+        );
+      } finally {
+        await runner.release();
+      }
+    }
+    const members = loops.map((l) => l.best);
+    const sum = new Float64Array(o.validation.n);
+    for (const p of members) (await valLogits(p)).forEach((l, i) => (sum[i] = (sum[i] as number) + l));
+    const platt = fitPlatt(Float32Array.from(sum, (v) => v / members.length), o.validation.y);
+    const model = { pre, mlp, params: members[0] as Float32Array[], platt, ...(derived ? { derived } : {}), ...(members.length > 1 ? { members } : {}) };
+    const onnx = buildClassifierInference(model);
     const scored = await scoreRaw(onnx, o.validation.x, tc.threads);
     const benignScores = benignRows(o.validation).map((i) => scored.score[i] as number);
+    const loop = mergeLoops(loops);
     return {
       kind: 'classifier',
       onnx,
@@ -199,9 +220,15 @@ export async function fitClassifier(o: FitOptions): Promise<Fitted> {
       threshold: thresholdForFpr(benignScores, config.model.target_fpr),
       loop,
       trainRows: train.n,
-      details: { sizes: mlp.sizes.join('-'), platt_a: platt.a, platt_b: platt.b, weight_pos: wPos, weight_neg: wNeg },
+      details: { sizes: mlp.sizes.join('-'), members: members.length, derived_features: derivedWidth(derived), platt_a: platt.a, platt_b: platt.b, weight_pos: wPos, weight_neg: wNeg },
     };
   } finally {
-    await Promise.all([runner.release(), logitSession.release()]);
+    await logitSession.release();
   }
+}
+
+/** One loop record for an ensemble: the first member's history and best epoch, every member's time, early stop if any stopped. */
+function mergeLoops(loops: readonly LoopResult[]): LoopResult {
+  const first = loops[0] as LoopResult;
+  return { ...first, stoppedEarly: loops.some((l) => l.stoppedEarly), seconds: loops.reduce((a, l) => a + l.seconds, 0) };
 }

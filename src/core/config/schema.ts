@@ -102,6 +102,12 @@ export const configSchema = z
             activation: z.enum(['relu', 'tanh', 'sigmoid']).default('relu'),
             dropout: z.number().min(0).lt(1).default(0.2),
             class_weight: z.enum(['balanced', 'none']).default('balanced').describe('balanced: positives and negatives weigh the same in the loss'),
+            syscall_share: z.boolean().default(false).describe("in-graph features: each system call's share of the app's total, count / (nr_syscalls + 1), standardised"),
+            syscall_share_scale: z.union([z.literal('standard'), z.number().positive()]).default('standard').describe("'standard': shares z-scored on the training rows; a number k: the raw share times k"),
+            syscall_used: z.boolean().default(false).describe('in-graph features: a 0/1 flag per system call, set when it was called at least once'),
+            ensemble: z.number().int().min(1).max(16).default(1).describe('member MLPs trained with different seeds; the model averages their logits'),
+            weight_decay: z.number().min(0).default(0).describe('L2 penalty weight_decay/2 · Σ‖W‖² on the weights (not the biases)'),
+            label_smoothing: z.number().min(0).lt(0.5).default(0).describe('training targets become 1 - s/2 and s/2'),
           })
           .strict()
           .prefault({}),
