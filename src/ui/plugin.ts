@@ -22,6 +22,11 @@ export interface UiPluginOptions {
 export async function uiPlugin(app: FastifyInstance, opts: UiPluginOptions): Promise<void> {
   const resources = new UiResources(opts.config);
   app.addHook('onClose', () => resources.close());
+  // Open the lake and DuckDB in the background once listening, so the first page view does not pay for it.
+  app.addHook('onReady', async () => {
+    void resources.lake().catch(() => undefined);
+    void resources.query('SELECT 1').catch(() => undefined);
+  });
   app.setErrorHandler(errorHandler);
   overviewRoutes(app, resources);
   lakeRoutes(app, resources);

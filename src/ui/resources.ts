@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
 import type { OnlineStore } from '../core/features/types.ts';
 import type { Tracking } from '../core/tracking/index.ts';
+import { type DuckDBConnection, engineOptions, openDuckDb, queryRows } from '../engine/duckdb/connection.ts';
 import { openOnlineStore } from '../features/online/open.ts';
 import { openLake } from '../lake/open.ts';
 import type { ObjectLake } from '../lake/repository.ts';
@@ -12,6 +13,9 @@ export class UiResources {
   private lakeP: Promise<ObjectLake> | undefined;
   private trackingP: Promise<Tracking> | undefined;
   private storeP: Promise<OnlineStore> | undefined;
+  private duckP: Promise<DuckDBConnection> | undefined;
+  /** Queries on the one connection run one at a time. */
+  private duckQueue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly config: DfpConfig) {}
 
@@ -45,6 +49,18 @@ export class UiResources {
     return this.storeP;
   }
 
+  /** Runs a read query on a shared in-memory DuckDB (opening one costs ~100 ms, a preview query a few ms). */
+  query(sql: string): Promise<Record<string, unknown>[]> {
+    this.duckP ??= openDuckDb(engineOptions(this.config)).catch((e: unknown) => {
+      this.duckP = undefined;
+      throw e;
+    });
+    const conn = this.duckP;
+    const run = this.duckQueue.catch(() => undefined).then(async () => queryRows(await conn, sql));
+    this.duckQueue = run;
+    return run;
+  }
+
   async close(): Promise<void> {
     const settle = async <T>(p: Promise<T> | undefined, close: (x: T) => Promise<void> | undefined) => {
       if (!p) return;
@@ -54,6 +70,14 @@ export class UiResources {
         // never opened: nothing to close
       }
     };
-    await Promise.all([settle(this.lakeP, (l) => l.close()), settle(this.trackingP, (t) => t.close()), settle(this.storeP, (s) => s.close())]);
+    await Promise.all([
+      settle(this.lakeP, (l) => l.close()),
+      settle(this.trackingP, (t) => t.close()),
+      settle(this.storeP, (s) => s.close()),
+      settle(this.duckP, async (c) => {
+        await this.duckQueue.catch(() => undefined);
+        c.closeSync();
+      }),
+    ]);
   }
 }

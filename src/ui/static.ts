@@ -1,5 +1,6 @@
 // Serves the built React app (ui/dist): hashed assets with long caching, and index.html for every page path (SPA fallback).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
@@ -26,11 +27,10 @@ export async function registerStatic(app: FastifyInstance, dist = UI_DIST): Prom
       decorateReply: false,
     });
   }
-  // Read per request only when missing at start: a build finishing later then shows up without a restart.
-  const html = built ? readFileSync(indexFile, 'utf8') : undefined;
+  // Read per request (600 bytes): a rebuild while the server runs is picked up, never a stale page naming deleted assets.
   for (const url of PAGE_ROUTES) {
     app.get(url, async (_req, reply) => {
-      const page = html ?? (existsSync(indexFile) ? readFileSync(indexFile, 'utf8') : NOT_BUILT);
+      const page = await readFile(indexFile, 'utf8').catch(() => NOT_BUILT);
       return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
     });
   }

@@ -1,16 +1,17 @@
 // The shell: skip link, navigation, and the page for the current path (pages load lazily so the first screen stays small).
-import { Component, type ErrorInfo, type ReactNode, Suspense, lazy, useEffect } from 'react';
-import { ErrorBox, Loading } from './components/Status.tsx';
+import { Component, type ErrorInfo, type ReactNode, useEffect } from 'react';
+import { Page, lazyPage } from './components/LazyPage.tsx';
+import { ErrorBox } from './components/Status.tsx';
 import { Link, useLocation } from './router.tsx';
 
-const Overview = lazy(() => import('./pages/Overview.tsx'));
-const Data = lazy(() => import('./pages/Data.tsx'));
-const Features = lazy(() => import('./pages/Features.tsx'));
-const Experiments = lazy(() => import('./pages/Experiments.tsx'));
-const RunDetail = lazy(() => import('./pages/RunDetail.tsx'));
-const Compare = lazy(() => import('./pages/Compare.tsx'));
-const Models = lazy(() => import('./pages/Models.tsx'));
-const Score = lazy(() => import('./pages/Score.tsx'));
+const Overview = lazyPage(() => import('./pages/Overview.tsx'));
+const Data = lazyPage(() => import('./pages/Data.tsx'));
+const Features = lazyPage(() => import('./pages/Features.tsx'));
+const Experiments = lazyPage(() => import('./pages/Experiments.tsx'));
+const RunDetail = lazyPage(() => import('./pages/RunDetail.tsx'));
+const Compare = lazyPage(() => import('./pages/Compare.tsx'));
+const Models = lazyPage(() => import('./pages/Models.tsx'));
+const Score = lazyPage(() => import('./pages/Score.tsx'));
 
 const NAV = [
   ['/', 'Overview'],
@@ -39,17 +40,17 @@ class Boundary extends Component<{ children: ReactNode; path: string }, { error:
 }
 
 function page(path: string, query: URLSearchParams): ReactNode {
-  if (path === '/' || path === '') return <Overview />;
-  if (path === '/data') return <Data />;
-  if (path === '/features') return <Features />;
+  if (path === '/' || path === '') return <Page page={Overview} props={{}} />;
+  if (path === '/data') return <Page page={Data} props={{}} />;
+  if (path === '/features') return <Page page={Features} props={{}} />;
   if (path === '/experiments') {
     const ids = (query.get('compare') ?? '').split(',').filter(Boolean);
-    return ids.length ? <Compare ids={ids} /> : <Experiments />;
+    return ids.length ? <Page page={Compare} props={{ ids }} /> : <Page page={Experiments} props={{}} />;
   }
   const run = /^\/experiments\/([^/]+)$/.exec(path);
-  if (run?.[1]) return <RunDetail runId={decodeURIComponent(run[1])} />;
-  if (path.startsWith('/models')) return <Models />;
-  if (path === '/score') return <Score />;
+  if (run?.[1]) return <Page page={RunDetail} props={{ runId: decodeURIComponent(run[1]) }} />;
+  if (path.startsWith('/models')) return <Page page={Models} props={{}} />;
+  if (path === '/score') return <Page page={Score} props={{}} />;
   return <ErrorBox error={new Error(`no page at ${path}`)} title="Not found" />;
 }
 
@@ -81,7 +82,7 @@ export function App() {
       </header>
       <main id="main" tabIndex={-1}>
         <Boundary path={path}>
-          <Suspense fallback={<Loading what="the page" />}>{page(path, query)}</Suspense>
+          {page(path, query)}
         </Boundary>
       </main>
     </>

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DfpError } from '../../core/errors.ts';
 import type { Commit } from '../../core/lake/types.ts';
-import { engineOptions, literal, openDuckDb, queryRows } from '../../engine/duckdb/connection.ts';
+import { literal } from '../../engine/duckdb/connection.ts';
 import type { ObjectLake } from '../../lake/repository.ts';
 import { int, required, str } from '../http.ts';
 import type { UiResources } from '../resources.ts';
@@ -20,15 +20,7 @@ export function commitSummary(c: Commit): CommitSummary {
   };
 }
 
-/** Runs one query on a short-lived DuckDB (reads are rare and small; no connection to share between requests). */
-async function query(r: UiResources, sql: string): Promise<Record<string, unknown>[]> {
-  const conn = await openDuckDb(engineOptions(r.config));
-  try {
-    return await queryRows(conn, sql);
-  } finally {
-    conn.closeSync();
-  }
-}
+const query = (r: UiResources, sql: string) => r.query(sql);
 
 async function lastIngest(lake: ObjectLake, branch: string): Promise<Commit | null> {
   const log = await lake.log(branch, 200);

@@ -35,35 +35,45 @@ export function rowFromObject(obj: Record<string, unknown>): Row {
   return { x, missing: FEATURE_COLUMNS.length - seen.size, unknown };
 }
 
-/** Splits one CSV line, honouring double quotes ("" inside quotes is a quote). */
-function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
+/** Parses CSV records, honouring double quotes ("" is a quote; quoted fields may hold commas and newlines, as KronoDroid's Package does). */
+export function parseCsv(text: string, maxRecords = Number.POSITIVE_INFINITY): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
   let cur = '';
   let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
+  const endRecord = () => {
+    record.push(cur);
+    cur = '';
+    if (record.length > 1 || record[0] !== '') records.push(record);
+    record = [];
+  };
+  for (let i = 0; i < text.length && records.length < maxRecords; i++) {
+    const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
+      if (ch === '"' && text[i + 1] === '"') {
         cur += '"';
         i++;
       } else if (ch === '"') quoted = false;
       else cur += ch;
     } else if (ch === '"') quoted = true;
     else if (ch === ',') {
-      out.push(cur);
+      record.push(cur);
       cur = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      endRecord();
     } else cur += ch;
   }
-  out.push(cur);
-  return out;
+  if (records.length < maxRecords && (cur !== '' || record.length)) endRecord();
+  return records;
 }
 
 /** A CSV with a header line and at least one row (a KronoDroid export works as is); the first row is scored. */
 export function rowFromCsv(text: string): { row: Row; fields: Record<string, string> } {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines.length < 2) throw new DfpError('INPUT_INVALID', 'the CSV needs a header line and at least one row');
-  const header = splitCsvLine(lines[0]!).map((h) => h.trim());
-  const values = splitCsvLine(lines[1]!);
+  const records = parseCsv(text, 2);
+  if (records.length < 2) throw new DfpError('INPUT_INVALID', 'the CSV needs a header line and at least one row');
+  const header = records[0]!.map((h) => h.trim());
+  const values = records[1]!;
   if (values.length !== header.length) throw new DfpError('INPUT_INVALID', `the CSV header has ${header.length} columns but the first row has ${values.length}`);
   const fields = Object.fromEntries(header.map((h, i) => [h, values[i] ?? '']));
   const features = Object.fromEntries(Object.entries(fields).filter(([k]) => INDEX.has(k)));

@@ -1,0 +1,87 @@
+// The e2e harness: starts the dashboard dev server on a workspace and a real Chromium (Debian's, never a downloaded one).
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type BrowserContext, type Page, chromium } from 'playwright-core';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const CHROMIUM = process.env.DFP_CHROMIUM ?? '/usr/bin/chromium';
+export const API_KEY = 'e2e-admin-key';
+export const OUT = join(ROOT, 'test-output', 'ui');
+
+export interface Server {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Builds ui/dist when missing (npm ci's prepare normally has). */
+export function ensureUiBuilt(): void {
+  if (existsSync(join(ROOT, 'ui', 'dist', 'index.html'))) return;
+  const r = spawnSync('npm', ['run', 'build:ui'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run build:ui failed: ${r.stderr}`);
+}
+
+export async function startServer(home: string): Promise<Server> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/ui/dev-server.ts', 'serve.port=0', 'serve.poll_seconds=0'], {
+    cwd: ROOT,
+    env: { ...process.env, DFP_HOME: home, DFP_SERVE__API_KEY: API_KEY },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  const url = await new Promise<string>((ok, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`dev server did not start in 60 s: ${stderr}`)), 60_000);
+    child.stdout?.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /listening (\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`dev server exited (${code}): ${stderr}`));
+    });
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((ok) => {
+        if (child.exitCode !== null) return ok();
+        child.once('exit', () => ok());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function launchBrowser(): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'dfp-chromium-')), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1366, height: 850 },
+  });
+}
+
+/** Console errors and uncaught exceptions of a page, for "loads without console errors" checks. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  return errors;
+}
+
+/**
+ * Opens url in a fresh navigation and waits until `ready` shows data; returns ms from navigation start.
+ * (performance.now() in the page counts from the navigation's time origin.)
+ */
+export async function firstLoad(page: Page, url: string, ready: string): Promise<number> {
+  await page.goto(url, { waitUntil: 'commit' });
+  await page.locator(ready).first().waitFor({ state: 'visible', timeout: 30_000 });
+  return page.evaluate(() => performance.now());
+}
