@@ -177,7 +177,8 @@ describe('dfp dashboard in Chromium', { timeout: 600_000 }, () => {
     await page.getByLabel(/CSV file/).setInputFiles({ name: 'app.csv', mimeType: 'text/csv', buffer: Buffer.from(`${csvLine(records[0]!)}\n${csvLine(row)}\n`) });
     await page.waitForFunction("(document.querySelector('textarea')?.value.length ?? 0) > 100");
     await page.getByRole('button', { name: 'Score', exact: true }).click();
-    await page.getByText(`${ws!.malwareSha}`).waitFor();
+    // The JSON result before had no app; the CSV row names its sha256.
+    await page.locator('.result').getByText(ws!.malwareSha, { exact: true }).waitFor();
     assert.match(await page.getByTestId('score').innerText(), /^\d+\.\d{6}$/);
 
     // A bad input is a message on the page, not a blank screen.
@@ -193,6 +194,9 @@ describe('dfp dashboard in Chromium', { timeout: 600_000 }, () => {
     timings.models = await firstLoad(page, `${server!.url}/models`, '.markdown h1');
     assert.equal(await page.locator('.markdown h1').textContent(), 'Model card: dfp-autoencoder');
     assert.ok((await page.locator('.markdown').innerText()).includes(ws!.autoencoderRun));
+    // The card's plots (ROC, PR, histogram) come from the run's artifacts.
+    assert.equal(await page.locator('.markdown img').count(), 3);
+    await page.waitForFunction("[...document.querySelectorAll('.markdown img')].every((i) => i.complete && i.naturalWidth > 0)");
     assert.equal(await page.getByTestId('aliases-v1').textContent(), 'production');
     assert.equal(await page.getByTestId('aliases-v2').textContent(), 'candidate');
     const duel = await page.getByRole('table', { name: /Champion \(production now\) and challenger \(v2\)/ }).innerText();

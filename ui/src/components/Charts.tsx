@@ -77,7 +77,8 @@ export function BarsChart({ title, bars, valueLabel }: { title: string; bars: { 
           <BarChart data={bars} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#d0d7de" />
             <XAxis type="number" tickFormatter={(v: number) => num(v, 2)} />
-            <YAxis type="category" dataKey="name" width={190} interval={0} />
+            {/* Wide enough for names like ACCESS_LOCATION_EXTRA_COMMANDS at 12 px (~7 px a character). */}
+            <YAxis type="category" dataKey="name" width={Math.min(300, 16 + 7.5 * Math.max(4, ...bars.map((b) => b.name.length)))} interval={0} tick={{ fontSize: 12 }} />
             <Tooltip formatter={(v) => [num(Number(v)), valueLabel]} />
             <Bar dataKey="value" name={valueLabel} isAnimationActive={false}>
               {bars.map((b) => (

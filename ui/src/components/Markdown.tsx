@@ -11,7 +11,7 @@ export function Markdown({ text, imageUrl }: { text: string; imageUrl: (src: str
       renderer: {
         // The card is our own output, but raw HTML in Markdown is never trusted.
         html: (t: Tokens.HTML | Tokens.Tag) => escape(t.text),
-        image: (t: Tokens.Image) => `<img src="${escape(/^(https?:|data:|\/)/.test(t.href) ? t.href : imageUrl(t.href))}" alt="${escape(t.text || t.title || 'plot')}" loading="lazy">`,
+        image: (t: Tokens.Image) => `<img src="${escape(/^(https?:|data:|\/)/.test(t.href) ? t.href : imageUrl(t.href))}" alt="${escape(t.text || t.title || 'plot')}">`,
         link: (t: Tokens.Link) => {
           if (/^[a-z][\w+.-]*:/i.test(t.href) && !/^https?:/i.test(t.href)) return escape(t.text);
           const href = /^(https?:|\/|#)/i.test(t.href) ? t.href : imageUrl(t.href);
