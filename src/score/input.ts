@@ -1,22 +1,29 @@
-// Turns `dfp score --input` into one normalised Parquet file (FEATURE_COLUMNS named as in the lake):
-// a CSV/Parquet/zip file in either KronoDroid layout goes through the ingest validation and normalisation
-// (bad rows to the quarantine CSV with reasons), a lake table[@ref] is read as stored.
+// Turns `dfp score --input` into a SQL relation of normalised rows (lake column names, FEATURE_COLUMNS
+// included). A CSV/Parquet/zip file in either KronoDroid layout goes through the ingest's own planning,
+// staging and per-row checks (REBOOT → REBOOT_PERMISSION, bad rows to the quarantine CSV with reasons),
+// but not its merge: scoring needs no de-duplication, and skipping the sort keeps memory flat.
+// A lake table[@ref] is read as stored.
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError, messageOf } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
-import { engineOptions } from '../engine/duckdb/connection.ts';
-import { prepareIngest } from '../ingest/prepare.ts';
-import { QUARANTINE_COLUMNS } from '../ingest/quarantine.ts';
+import { type DuckDBConnection, literal, queryRows } from '../engine/duckdb/connection.ts';
+import { readCsvHeader } from '../ingest/header.ts';
+import { planFile } from '../ingest/plan.ts';
+import { QUARANTINE_COLUMNS, createQuarantine, quarantineCounts, quarantineProblems, quarantineRejects, writeQuarantineCsv } from '../ingest/quarantine.ts';
 import { resolveSource } from '../ingest/source.ts';
+import { normalisedSelect } from '../ingest/sql.ts';
+import { stagedFrom } from '../ingest/stage.ts';
+import { stageForScoring } from './stage.ts';
+import type { InputFile } from '../ingest/types.ts';
 import { openLake } from '../lake/open.ts';
 
 export interface ScoreInput {
   kind: 'file' | 'lake';
-  /** Normalised rows to score; undefined when every row was quarantined. */
-  parquet: string | undefined;
+  /** SQL relation of the rows to score (valid on the connection it was opened with); undefined when none are left. */
+  relation: string | undefined;
   inputRows: number;
   quarantinedRows: number;
   reasons: { reason: string; rows: number }[];
@@ -29,29 +36,68 @@ const LAKE_SPEC = /^([A-Za-z_][\w-]*)(?:@(.+))?$/;
 
 /** True when `spec` names a file or remote source rather than a lake table. */
 export function isFileInput(spec: string): boolean {
-  return existsSync(spec) || SCHEME.test(spec) || /\.(csv|gz|zip|parquet)$/i.test(spec);
+  return existsSync(spec) || SCHEME.test(spec) || /[/\\]|\.(csv|gz|zip|parquet)$/i.test(spec);
 }
 
-export async function openInput(o: { config: DfpConfig; spec: string; workDir: string; quarantineCsv: string; progress: Progress }): Promise<ScoreInput> {
-  if (isFileInput(o.spec)) {
-    if (!SCHEME.test(o.spec) && !existsSync(o.spec)) throw new DfpError('NOT_FOUND', `--input '${o.spec}': no such file`, { input: o.spec });
-    const resolved = await resolveSource(o.spec, { config: o.config, workDir: join(o.workDir, 'unpacked'), progress: o.progress });
-    // The ingest path exactly: layout detection, REBOOT → REBOOT_PERMISSION, per-row checks, quarantine.
-    const p = await prepareIngest({
-      files: resolved.files,
-      workDir: join(o.workDir, 'normalised'),
-      table: 'score',
-      existing: async () => undefined,
-      quarantineCsv: o.quarantineCsv,
-      engine: engineOptions(o.config),
-      progress: o.progress,
-    });
-    const t = p.tables.score;
-    return { kind: 'file', parquet: t && t.rows > 0 ? t.file : undefined, inputRows: p.inputRows, quarantinedRows: p.quarantinedRows, reasons: p.reasons };
+interface OpenOptions {
+  conn: DuckDBConnection;
+  config: DfpConfig;
+  spec: string;
+  workDir: string;
+  quarantineCsv: string;
+  progress: Progress;
+}
+
+export async function openInput(o: OpenOptions): Promise<ScoreInput> {
+  await mkdir(dirname(o.quarantineCsv), { recursive: true });
+  return isFileInput(o.spec) ? openFiles(o) : openLakeTable(o);
+}
+
+async function headerOf(conn: DuckDBConnection, file: InputFile): Promise<string[]> {
+  if (file.format !== 'parquet') return readCsvHeader(file.path, file.format === 'csv.gz');
+  try {
+    return (await queryRows<{ column_name: string }>(conn, `DESCRIBE SELECT * FROM read_parquet(${literal(file.path)})`)).map((r) => r.column_name);
+  } catch (e) {
+    throw new DfpError('INPUT_INVALID', `${file.name} is not a readable Parquet file: ${messageOf(e)}`, { file: file.name }, { cause: e });
   }
+}
+
+async function openFiles(o: OpenOptions): Promise<ScoreInput> {
+  if (!SCHEME.test(o.spec) && !existsSync(o.spec)) throw new DfpError('NOT_FOUND', `--input '${o.spec}': no such file`, { input: o.spec });
+  const resolved = await resolveSource(o.spec, { config: o.config, workDir: join(o.workDir, 'unpacked'), progress: o.progress });
+  const { conn } = o;
+  // Every header first: a file missing required columns refuses the whole input before any work (as in ingest).
+  const plans = [];
+  for (const file of resolved.files) plans.push(planFile(file.name, await headerOf(conn, file)));
+  await createQuarantine(conn);
+  const parts: string[] = [];
+  let inputRows = 0;
+  for (const [i, file] of resolved.files.entries()) {
+    o.progress.start(`validating ${file.name}`);
+    const staged = await stageForScoring(conn, file, i, plans[i]!, o.workDir);
+    await quarantineRejects(conn, staged);
+    await quarantineProblems(conn, staged);
+    inputRows += staged.accepted + staged.rejected;
+    const { from, rec } = stagedFrom(staged);
+    parts.push(`SELECT ${normalisedSelect(staged.plan, 's', file.name, rec)} FROM ${from} WHERE s._problem IS NULL`);
+    o.progress.stop();
+  }
+  await writeQuarantineCsv(conn, o.quarantineCsv);
+  const counts = await quarantineCounts(conn);
+  return {
+    kind: 'file',
+    relation: inputRows > counts.total ? `(${parts.join(' UNION ALL ')})` : undefined,
+    inputRows,
+    quarantinedRows: counts.total,
+    reasons: counts.reasons,
+  };
+}
+
+async function openLakeTable(o: OpenOptions): Promise<ScoreInput> {
   const m = LAKE_SPEC.exec(o.spec);
   if (!m) throw new DfpError('USAGE', `--input '${o.spec}' is neither a file nor a lake table[@ref] (e.g. training_apps@main)`);
-  const [, table, ref = o.config.lake.default_branch] = m as unknown as [string, string, string | undefined];
+  const table = m[1] as string;
+  const ref = m[2] ?? o.config.lake.default_branch;
   const lake = await openLake(o.config);
   try {
     let commit;
@@ -60,12 +106,12 @@ export async function openInput(o: { config: DfpConfig; spec: string; workDir: s
     } catch (e) {
       throw new DfpError('NOT_FOUND', `--input '${o.spec}': lake ref '${ref}' not found in ${lake.location} (${messageOf(e)})`, { ref });
     }
-    const entry = commit.tables[table as string];
+    const entry = commit.tables[table];
     if (!entry) throw new DfpError('NOT_FOUND', `--input '${o.spec}': no table '${table}' at ${ref} (${commit.id.slice(0, 12)}); tables: ${Object.keys(commit.tables).sort().join(', ')}`, { table });
     // Lake rows were validated when ingested: nothing to quarantine, but the file is written so every run has one.
-    await mkdir(join(o.quarantineCsv, '..'), { recursive: true });
     await writeFile(o.quarantineCsv, `${QUARANTINE_COLUMNS.join(',')}\n`);
-    return { kind: 'lake', parquet: await lake.tablePath(commit.id, table as string), inputRows: entry.rows, quarantinedRows: 0, reasons: [], commit: commit.id };
+    const path = await lake.tablePath(commit.id, table);
+    return { kind: 'lake', relation: `read_parquet(${literal(path)})`, inputRows: entry.rows, quarantinedRows: 0, reasons: [], commit: commit.id };
   } finally {
     await lake.close();
   }

@@ -1,9 +1,9 @@
-// Streams a normalised Parquet file in fixed-size batches: sha256 plus the raw feature vector in
+// Streams normalised rows in fixed-size batches: sha256 plus the raw feature vector in
 // FEATURE_COLUMNS order (NaN where a value is missing). DuckDB's streaming result hands over one vector
 // chunk at a time, so memory stays flat whatever the file size (no LIMIT/OFFSET rescans).
 import { KEY_COLUMN, FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
 import { DfpError } from '../core/errors.ts';
-import { type DuckDBConnection, ident, literal, queryRows } from '../engine/duckdb/connection.ts';
+import { type DuckDBConnection, ident, queryRows } from '../engine/duckdb/connection.ts';
 
 export interface Batch {
   n: number;
@@ -12,13 +12,16 @@ export interface Batch {
   x: Float32Array;
 }
 
-export async function* readBatches(conn: DuckDBConnection, parquet: string, batchRows: number): AsyncGenerator<Batch> {
-  const src = `read_parquet(${literal(parquet)})`;
+/** `relation`: SQL of the rows (a read_parquet(...) call or a subquery) with lake column names. */
+export async function* readBatches(conn: DuckDBConnection, relation: string, batchRows: number): AsyncGenerator<Batch> {
+  const src = relation;
   const have = new Set((await queryRows<{ column_name: string }>(conn, `DESCRIBE SELECT * FROM ${src}`)).map((r) => r.column_name));
-  if (!have.has(KEY_COLUMN)) throw new DfpError('SCHEMA_MISMATCH', `${parquet} has no ${KEY_COLUMN} column`);
+  if (!have.has(KEY_COLUMN)) throw new DfpError('SCHEMA_MISMATCH', `the input has no ${KEY_COLUMN} column`);
   const missing = FEATURE_COLUMNS.filter((c) => !have.has(c) && c !== 'FilesInsideAPK');
-  if (missing.length) throw new DfpError('SCHEMA_MISMATCH', `${parquet} lacks ${missing.length} feature column(s) (${missing.slice(0, 5).join(', ')})`, { missing });
+  if (missing.length) throw new DfpError('SCHEMA_MISMATCH', `the input lacks ${missing.length} feature column(s) (${missing.slice(0, 5).join(', ')})`, { missing });
   const feats = FEATURE_COLUMNS.map((c) => (have.has(c) ? `CAST(${ident(c)} AS FLOAT)` : 'CAST(NULL AS FLOAT)'));
+  // Output rows carry their sha256, so order is free: DuckDB need not hold chunks back to keep it.
+  await conn.run('SET preserve_insertion_order = false');
   const result = await conn.stream(`SELECT CAST(${ident(KEY_COLUMN)} AS VARCHAR), ${feats.join(', ')} FROM ${src}`);
   const F = FEATURE_COLUMNS.length;
   let batch = newBatch(batchRows, F);

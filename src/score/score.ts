@@ -6,7 +6,7 @@ import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError } from '../core/errors.ts';
 import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
 import { type Progress, silentProgress } from '../core/progress.ts';
-import { engineOptions, openDuckDb } from '../engine/duckdb/connection.ts';
+import { engineOptions, literal, openDuckDb } from '../engine/duckdb/connection.ts';
 import { openModel } from '../train/evaluate.ts';
 import { topFeatures } from './explain.ts';
 import { openInput } from './input.ts';
@@ -44,6 +44,8 @@ export interface ScoreResult {
 
 /** Default rows per onnxruntime call: big enough to amortise the call, small enough to keep memory flat. */
 export const DEFAULT_BATCH_ROWS = 4096;
+/** DuckDB memory limit when engine.memory_limit is unset. */
+export const SCORE_MEMORY_LIMIT = '512MB';
 
 export async function runScore(o: ScoreOptions): Promise<ScoreResult> {
   const t0 = performance.now();
@@ -58,19 +60,21 @@ export async function runScore(o: ScoreOptions): Promise<ScoreResult> {
   await mkdir(tmp, { recursive: true });
   const work = await mkdtemp(join(tmp, 'score-'));
   const { model, cleanup } = await openModel(o.config, o.model);
-  const conn = await openDuckDb(engineOptions(o.config));
+  // Bounded by default so DuckDB spills to disk rather than growing with the input.
+  const conn = await openDuckDb({ ...engineOptions(o.config), memoryLimit: o.config.engine.memory_limit ?? SCORE_MEMORY_LIMIT });
+  await conn.run(`SET temp_directory = ${literal(join(work, 'duckdb-tmp'))}`);
   const writer = new ScoreWriter(out, format, join(work, `${basename(out)}.csv`));
   try {
-    const input = await openInput({ config: o.config, spec: o.input, workDir: work, quarantineCsv: quarantine, progress });
+    const input = await openInput({ conn, config: o.config, spec: o.input, workDir: work, quarantineCsv: quarantine, progress });
     const meta = model.metadata;
     const F = FEATURE_COLUMNS.length;
     const explainable = meta.kind === 'autoencoder' && meta.error_stats !== undefined;
     let scored = 0;
     let flagged = 0;
     let nonFinite = 0;
-    if (input.parquet) {
+    if (input.relation) {
       progress.start('scoring', input.inputRows - input.quarantinedRows, 'rows');
-      for await (const batch of readBatches(conn, input.parquet, batchRows)) {
+      for await (const batch of readBatches(conn, input.relation, batchRows)) {
         const s = await model.score(batch.x);
         const lines: string[] = [];
         const bad: string[] = [];
