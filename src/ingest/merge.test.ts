@@ -40,6 +40,23 @@ test('identical content gives identical Parquet bytes; re-ingesting changes noth
   assert.deepEqual([again.tables.kronodroid_real!.added, again.tables.kronodroid_real!.replaced, again.tables.kronodroid_real!.unchanged], [0, 0, 20]);
 });
 
+test('the one-pass path and the staged path give the same table for clean input, alone or merged', async () => {
+  const dir = scratch();
+  const files = [csvFile(writeCsv(dir, 'a.csv', 12)), csvFile(writeCsv(dir, 'b.csv', 5, { first: 20, layout: 'official-real' }))];
+  for (const input of [[files[0]!], files]) {
+    const fast = await prepare(input, {}, 'apps');
+    const staged = await prepare(input, {}, 'apps', false);
+    assert.deepEqual([fast.onePass, staged.onePass], [true, false]);
+    assert.equal(fast.tables.apps!.rows, staged.tables.apps!.rows);
+    const [diff] = await query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM (SELECT * FROM '${fast.tables.apps!.file}' EXCEPT SELECT * FROM '${staged.tables.apps!.file}'))
+            + (SELECT count(*) FROM (SELECT * FROM '${staged.tables.apps!.file}' EXCEPT SELECT * FROM '${fast.tables.apps!.file}')) AS n`,
+    );
+    assert.equal(diff!.n, 0, 'same rows, lineage included');
+    assert.deepEqual(fast.files.map((f) => [f.input_rows, f.loaded_rows]), staged.files.map((f) => [f.input_rows, f.loaded_rows]));
+  }
+});
+
 test('upsert by sha256: new rows added, changed rows replaced, identical rows kept with their lineage', async () => {
   const dir = scratch();
   const first = await prepare([csvFile(writeCsv(dir, 'v1.csv', 5))]); // apps 0–4

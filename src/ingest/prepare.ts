@@ -2,7 +2,8 @@
  * @module The preparation step of an ingest, independent of where the data came from and of the lake:
  * local data files → validated, normalised, merged Parquet per table + quarantine + counts. Every input
  * row ends up either in a table or in the quarantine (loaded + quarantined = input, always); a file
- * with missing columns refuses the whole ingest before anything is written.
+ * with missing columns refuses the whole ingest before anything is written. Clean CSV input takes the
+ * one-pass path (fast-path.ts); anything else is staged so every bad row is named with its record number.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -23,6 +24,7 @@ import {
   writeQuarantineCsv,
   writeQuarantineTable,
 } from './quarantine.ts';
+import { tryFastPath } from './fast-path.ts';
 import { type StagedFile, stageFile } from './stage.ts';
 import type { InputFile, PreparedIngest, PreparedTable } from './types.ts';
 
@@ -38,6 +40,8 @@ export interface PrepareOptions {
   quarantineCsv: string;
   engine?: EngineOptions;
   progress?: Progress;
+  /** Try the one-pass path for clean CSV first (default). False always stages: the cross-check in tests. */
+  onePass?: boolean;
 }
 
 export async function prepareIngest(opts: PrepareOptions): Promise<PreparedIngest> {
@@ -52,35 +56,43 @@ export async function prepareIngest(opts: PrepareOptions): Promise<PreparedInges
     const plans: FilePlan[] = [];
     for (const file of opts.files) plans.push(planFile(file.name, await headerOf(conn, file)));
 
-    const staged: StagedFile[] = [];
-    for (const [i, file] of opts.files.entries()) {
-      progress.start(`validating ${file.name}`, opts.files.length, 'files');
-      progress.update(i);
-      const plan = plans[i]!;
-      staged.push(await stageFile(conn, file, i, plan, opts.table ?? defaultTableFor(plan.layout), opts.workDir));
-    }
-    progress.stop();
-
+    const targets = opts.files.map((file, i) => ({ file, plan: plans[i]!, table: opts.table ?? defaultTableFor(plans[i]!.layout) }));
     await createQuarantine(conn);
-    for (const f of staged) {
-      await quarantineRejects(conn, f);
-      await quarantineProblems(conn, f);
-    }
-
     const tables: Record<string, PreparedTable> = {};
-    const byTable = new Map<string, StagedFile[]>();
-    for (const f of staged) byTable.set(f.table, [...(byTable.get(f.table) ?? []), f]);
-    for (const [table, files] of [...byTable.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      progress.start(`merging ${table}`);
-      const existing = await opts.existing(table);
-      const dropped = await findKeyProblems(conn, table, files, existing);
-      for (const f of files) await quarantineDropped(conn, f, dropped.table, dropped.counts.get(f.index) ?? 0);
-      const out = join(opts.workDir, `${table}.parquet`);
-      const merged = await mergeTable(conn, table, incomingSql(files, dropped), existing, out);
-      const loaded = merged.added + merged.replaced + merged.unchanged;
-      const layouts = [...new Set(files.map((f) => f.plan.layout))].sort() as Layout[];
-      tables[table] = { layouts, loaded, ...merged };
+    const layoutsOf = (idx: number[]) => [...new Set(idx.map((i) => plans[i]!.layout))].sort() as Layout[];
+
+    progress.start(`reading ${opts.files.length === 1 ? opts.files[0]!.name : `${opts.files.length} files`}`);
+    const fast = opts.onePass === false ? undefined : await tryFastPath(conn, targets, opts.workDir, opts.existing);
+    progress.stop();
+    let accepted: { accepted: number; rejected: number }[];
+    if (fast) {
+      for (const [table, t] of fast.tables) tables[table] = { layouts: layoutsOf(t.files), loaded: t.added + t.replaced + t.unchanged, ...t };
+      accepted = fast.rows.map((n) => ({ accepted: n, rejected: 0 }));
+    } else {
+      // Something is off in some file: stage every file so each bad row is named with its record number.
+      const staged: StagedFile[] = [];
+      for (const [i, t] of targets.entries()) {
+        progress.start(`validating ${t.file.name}`, opts.files.length, 'files');
+        progress.update(i);
+        staged.push(await stageFile(conn, t.file, i, t.plan, t.table, opts.workDir));
+      }
       progress.stop();
+      for (const f of staged) {
+        await quarantineRejects(conn, f);
+        await quarantineProblems(conn, f);
+      }
+      const byTable = new Map<string, StagedFile[]>();
+      for (const f of staged) byTable.set(f.table, [...(byTable.get(f.table) ?? []), f]);
+      for (const [table, files] of [...byTable.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+        progress.start(`merging ${table}`);
+        const existing = await opts.existing(table);
+        const dropped = await findKeyProblems(conn, table, files, existing);
+        for (const f of files) await quarantineDropped(conn, f, dropped.table, dropped.counts.get(f.index) ?? 0);
+        const merged = await mergeTable(conn, table, incomingSql(files, dropped), existing, join(opts.workDir, `${table}.parquet`));
+        tables[table] = { layouts: layoutsOf(files.map((f) => f.index)), loaded: merged.added + merged.replaced + merged.unchanged, ...merged };
+        progress.stop();
+      }
+      accepted = staged.map((f) => ({ accepted: f.accepted, rejected: f.rejected }));
     }
 
     const counts = await quarantineCounts(conn);
@@ -90,10 +102,10 @@ export async function prepareIngest(opts: PrepareOptions): Promise<PreparedInges
     const qExisting = await opts.existing(QUARANTINE_TABLE);
     const qRows = await writeQuarantineTable(conn, qFile, qExisting, [...new Set(opts.files.map((f) => f.name))]);
 
-    const files = staged.map((f) => {
-      const quarantined = counts.byFile.get(f.index) ?? 0;
-      const input = f.accepted + f.rejected;
-      return { name: f.file.name, layout: f.plan.layout, table: f.table, input_rows: input, loaded_rows: input - quarantined, quarantined_rows: quarantined, unknown_columns: f.plan.unknown };
+    const files = targets.map((t, i) => {
+      const quarantined = counts.byFile.get(i) ?? 0;
+      const input = accepted[i]!.accepted + accepted[i]!.rejected;
+      return { name: t.file.name, layout: t.plan.layout, table: t.table, input_rows: input, loaded_rows: input - quarantined, quarantined_rows: quarantined, unknown_columns: t.plan.unknown };
     });
     const inputRows = files.reduce((a, f) => a + f.input_rows, 0);
     const loadedRows = Object.values(tables).reduce((a, t) => a + t.loaded, 0);
@@ -103,6 +115,7 @@ export async function prepareIngest(opts: PrepareOptions): Promise<PreparedInges
     }
     return {
       tables,
+      onePass: fast !== undefined,
       quarantineFile: qRows > 0 || qExisting ? qFile : undefined,
       quarantineRows: qRows,
       quarantineCsv: opts.quarantineCsv,

@@ -76,12 +76,13 @@ export function writeCsv(dir: string, name: string, n: number, opts: { layout?: 
 }
 
 /** Prepares `files` in a scratch work directory; `existing` maps table → Parquet already "in the lake". */
-export async function prepare(files: InputFile[], existing: Record<string, string> = {}, table?: string): Promise<PreparedIngest> {
+export async function prepare(files: InputFile[], existing: Record<string, string> = {}, table?: string, onePass = true): Promise<PreparedIngest> {
   const work = scratch('dfp-ingest-work-');
   return prepareIngest({
     files,
     workDir: work,
     table,
+    onePass,
     existing: async (t) => existing[t],
     quarantineCsv: join(work, 'quarantine.csv'),
   });

@@ -59,6 +59,8 @@ export interface PreparedTable {
 
 export interface PreparedIngest {
   tables: Record<string, PreparedTable>;
+  /** True when the input was clean and went through the one-pass path (no staging). */
+  onePass: boolean;
   /** Merged lake `quarantine` table (undefined when neither the lake nor this ingest has one). */
   quarantineFile: string | undefined;
   quarantineRows: number;

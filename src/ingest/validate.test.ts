@@ -15,6 +15,7 @@ test('a clean file loads every row, none quarantined', async () => {
   assert.equal(p.loadedRows, 10);
   assert.equal(p.quarantinedRows, 0);
   assert.equal(p.tables.kronodroid_real?.rows, 10);
+  assert.equal(p.onePass, true);
   assert.deepEqual(await quarantined(p), []);
 });
 
@@ -24,6 +25,7 @@ test('non-numeric and empty counts are quarantined with row and column', async (
   assert.equal(p.inputRows, 8);
   assert.equal(p.loadedRows, 5);
   assert.equal(p.quarantinedRows, 3);
+  assert.equal(p.onePass, false, 'a file with bad rows is staged so each is named');
   const q = await quarantined(p);
   assert.deepEqual(pick(q), [[3, 'execve', 'non_numeric'], [5, 'read', 'non_numeric'], [6, 'CFileSize', 'non_numeric']]);
   assert.match(q[0]!.detail, /"abc" is not a number/);
