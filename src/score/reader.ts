@@ -1,6 +1,7 @@
 // Streams normalised rows in fixed-size batches: sha256 plus the raw feature vector in
 // FEATURE_COLUMNS order (NaN where a value is missing). DuckDB's streaming result hands over one vector
 // chunk at a time, so memory stays flat whatever the file size (no LIMIT/OFFSET rescans).
+import duckdb from '@duckdb/node-bindings';
 import { KEY_COLUMN, FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
 import { DfpError } from '../core/errors.ts';
 import { type DuckDBConnection, ident, queryRows } from '../engine/duckdb/connection.ts';
@@ -19,7 +20,8 @@ export async function* readBatches(conn: DuckDBConnection, relation: string, bat
   if (!have.has(KEY_COLUMN)) throw new DfpError('SCHEMA_MISMATCH', `the input has no ${KEY_COLUMN} column`);
   const missing = FEATURE_COLUMNS.filter((c) => !have.has(c) && c !== 'FilesInsideAPK');
   if (missing.length) throw new DfpError('SCHEMA_MISMATCH', `the input lacks ${missing.length} feature column(s) (${missing.slice(0, 5).join(', ')})`, { missing });
-  const feats = FEATURE_COLUMNS.map((c) => (have.has(c) ? `CAST(${ident(c)} AS FLOAT)` : 'CAST(NULL AS FLOAT)'));
+  // Missing values arrive as NaN (what the model reads as missing), so the float columns need no validity mask.
+  const feats = FEATURE_COLUMNS.map((c) => (have.has(c) ? `COALESCE(CAST(${ident(c)} AS FLOAT), 'NaN'::FLOAT)` : `'NaN'::FLOAT`));
   // Output rows carry their sha256, so order is free: DuckDB need not hold chunks back to keep it.
   await conn.run('SET preserve_insertion_order = false');
   const result = await conn.stream(`SELECT CAST(${ident(KEY_COLUMN)} AS VARCHAR), ${feats.join(', ')} FROM ${src}`);
@@ -36,12 +38,12 @@ export async function* readBatches(conn: DuckDBConnection, relation: string, bat
       const keys = chunk.getColumnVector(0);
       for (let i = 0; i < take; i++) batch.sha256.push(String(keys.getItem(from + i) ?? ''));
       for (let j = 0; j < F; j++) {
-        const v = chunk.getColumnVector(j + 1);
+        // The column's FLOAT data as a typed-array view (DuckDB's flat vector memory): no per-value calls.
+        const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, j + 1), rows * 4);
+        const col = new Float32Array(bytes.buffer, bytes.byteOffset, rows);
+        const x = batch.x;
         let at = batch.n * F + j;
-        for (let i = 0; i < take; i++, at += F) {
-          const value = v.getItem(from + i) as number | null;
-          batch.x[at] = value === null ? NaN : value;
-        }
+        for (let i = from; i < from + take; i++, at += F) x[at] = col[i] as number;
       }
       batch.n += take;
       from += take;
