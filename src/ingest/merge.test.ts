@@ -15,15 +15,14 @@ test('a first load has exactly the normalised columns, typed, in file order, wit
   assert.equal(t.rows, 6);
   const cols = await query<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM '${t.file}'`);
   assert.deepEqual(cols.map((c) => [c.column_name, c.column_type]), NORMALISED_COLUMNS.map((c) => [c.name, c.type]));
-  const rows = await query<{ sha256: string; Package: string; _layout: string; _source: string; _source_row: number; Categories: null; FirstModDate: null; Year: null; REBOOT_PERMISSION: number }>(
-    `SELECT sha256, Package, _layout, _source, _source_row, Categories, FirstModDate, "Year", REBOOT_PERMISSION FROM '${t.file}'`,
+  const rows = await query<{ sha256: string; Package: string; _layout: string; _source: string; Categories: null; FirstModDate: null; Year: null; REBOOT_PERMISSION: number }>(
+    `SELECT sha256, Package, _layout, _source, Categories, FirstModDate, "Year", REBOOT_PERMISSION FROM '${t.file}'`,
   );
-  assert.deepEqual(rows.map((r) => r._source_row), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(rows.map((r) => r.sha256), [0, 1, 2, 3, 4, 5].map(shaOf));
   const first = rows.find((r) => r.sha256 === shaOf(0))!;
   assert.equal(first.Package, 'com.example.app0'); // the newline inside the quotes is gone
   assert.equal(first._layout, 'official-emulator');
   assert.equal(first._source, 'emu.csv');
-  assert.equal(first._source_row, 1);
   assert.equal(first.Categories, null); // absent from this layout
   assert.equal(first.FirstModDate, null); // the 1980-01-01 sentinel
   assert.equal(first.Year, null);
@@ -65,11 +64,11 @@ test('upsert by sha256: new rows added, changed rows replaced, identical rows ke
   const p = await prepare([csvFile(v2)], { kronodroid_real: first.tables.kronodroid_real!.file });
   const t = p.tables.kronodroid_real!;
   assert.deepEqual([t.rows, t.added, t.replaced, t.unchanged, t.loaded], [7, 2, 1, 1, 4]);
-  const rows = await query<{ sha256: string; execve: number; _source: string; _source_row: number }>(`SELECT sha256, execve, _source, _source_row FROM '${t.file}'`);
+  const rows = await query<{ sha256: string; execve: number; _source: string }>(`SELECT sha256, execve, _source FROM '${t.file}'`);
   assert.deepEqual(rows.map((r) => r.sha256), [...rows.map((r) => r.sha256)].sort(), 'a merge is written in sha256 order');
   const by = new Map(rows.map((r) => [r.sha256, r]));
   assert.equal(by.get(shaOf(3))?._source, 'v1.csv'); // unchanged: keeps where it first came from
-  assert.deepEqual([by.get(shaOf(4))?.execve, by.get(shaOf(4))?._source, by.get(shaOf(4))?._source_row], [1234, 'v2.csv', 2]);
+  assert.deepEqual([by.get(shaOf(4))?.execve, by.get(shaOf(4))?._source], [1234, 'v2.csv']);
   assert.equal(by.get(shaOf(6))?._source, 'v2.csv');
 });
 

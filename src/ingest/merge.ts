@@ -59,9 +59,9 @@ export async function findKeyProblems(conn: DuckDBConnection, table: string, fil
 export function incomingSql(files: StagedFile[], dropped: KeyProblems): string {
   return files
     .map((f) => {
-      const { from, rec } = stagedFrom(f);
+      const { from } = stagedFrom(f);
       const keep = dropped.counts.get(f.index) ? ` AND s.file_row_number NOT IN (SELECT rid FROM ${dropped.table} WHERE file_index = ${f.index})` : '';
-      return `SELECT ${normalisedSelect(f.plan, 's', f.file.name, rec)} FROM ${from} WHERE s._problem IS NULL${keep}`;
+      return `SELECT ${normalisedSelect(f.plan, 's', f.file.name)} FROM ${from} WHERE s._problem IS NULL${keep}`;
     })
     .join(' UNION ALL ');
 }

@@ -126,12 +126,11 @@ export function rawJsonExpr(plan: FilePlan, alias: string): string {
 }
 
 /** The normalised row: exactly NORMALISED_COLUMNS, typed, with lineage. */
-export function normalisedSelect(plan: FilePlan, alias: string, source: string, rowExpr: string): string {
+export function normalisedSelect(plan: FilePlan, alias: string, source: string): string {
   const ws = `' ' || chr(9) || chr(10) || chr(13)`;
   return NORMALISED_COLUMNS.map(({ name, type }) => {
     if (name === '_layout') return `${literal(plan.layout)} AS _layout`;
     if (name === '_source') return `${literal(source)} AS _source`;
-    if (name === '_source_row') return `CAST(${rowExpr} AS BIGINT) AS _source_row`;
     const c = plan.byLake.get(name);
     if (!c) return `CAST(NULL AS ${type}) AS ${ident(name)}`;
     const v = `${alias}.${col(c)}`;

@@ -78,8 +78,8 @@ async function openFiles(o: OpenOptions): Promise<ScoreInput> {
     await quarantineRejects(conn, staged);
     await quarantineProblems(conn, staged);
     inputRows += staged.accepted + staged.rejected;
-    const { from, rec } = stagedFrom(staged);
-    parts.push(`SELECT ${normalisedSelect(staged.plan, 's', file.name, rec)} FROM ${from} WHERE s._problem IS NULL`);
+    const { from } = stagedFrom(staged);
+    parts.push(`SELECT ${normalisedSelect(staged.plan, 's', file.name)} FROM ${from} WHERE s._problem IS NULL`);
     o.progress.stop();
   }
   await writeQuarantineCsv(conn, o.quarantineCsv);

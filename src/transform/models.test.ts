@@ -17,7 +17,7 @@ test('shipped models: typed, trimmed, deduplicated staging; features; a leak-fre
       rawApp(1, { read: 6, socket: 2, mmap2: 1, execve: 1, nr_syscalls: 10, CFileSize: 50, UFileSize: 100, NrIntServicesActions: 2, NrIntReceiversActions: 3, CAMERA: 1, total_perm: 4, dangerous: 1 }),
       // Duplicate of app 2: the row with the later date wins, whatever the file order.
       rawApp(2, { 'Highest-date': '2019-02-01', Package: 'old' }),
-      rawApp(2, { 'Highest-date': '2019-09-01', Package: '\tnew \r\n', _source_row: 50 }),
+      rawApp(2, { 'Highest-date': '2019-09-01', Package: '\tnew \r\n' }),
       // Sentinel dates: fall back to HighestModDate, then LastModDate, else NULL.
       rawApp(3, { 'Highest-date': '1980-01-01', HighestModDate: '2018-05-05' }),
       rawApp(4, { 'Highest-date': null, LastModDate: '2017-03-03', HighestModDate: '1980-01-01' }),

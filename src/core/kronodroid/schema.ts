@@ -59,7 +59,7 @@ export function lakeName(sourceColumn: string): string {
 }
 
 /** Columns added by ingestion to every row. */
-export const LINEAGE_COLUMNS = ['_layout', '_source', '_source_row'] as const;
+export const LINEAGE_COLUMNS = ['_layout', '_source'] as const;
 
 export type Layout = 'official-real' | 'official-emulator' | 'enhanced';
 
@@ -121,7 +121,6 @@ export const NORMALISED_COLUMNS: readonly { name: string; type: 'VARCHAR' | 'INT
   { name: 'Year', type: 'INTEGER' },
   { name: '_layout', type: 'VARCHAR' },
   { name: '_source', type: 'VARCHAR' },
-  { name: '_source_row', type: 'BIGINT' },
 ];
 
 /** The lake table each layout lands in by default: one per capture device. */

@@ -42,7 +42,6 @@ export function rawApp(i: number, over: RawRow = {}): RawRow {
     nr_syscalls: 10 + i + (i % 3),
     _layout: 'enhanced',
     _source: 'fixture.csv',
-    _source_row: i + 1,
     ...over,
   };
 }

@@ -29,8 +29,7 @@ WITH typed AS (
     CASE WHEN CAST("year_month" AS DATE) > DATE '1980-01-01' THEN CAST("year_month" AS DATE) END AS "year_month",
     CAST("Year" AS INTEGER) AS "Year",
     CAST("_layout" AS VARCHAR) AS "_layout",
-    CAST("_source" AS VARCHAR) AS "_source",
-    CAST("_source_row" AS BIGINT) AS "_source_row"
+    CAST("_source" AS VARCHAR) AS "_source"
   FROM {{ source('kronodroid', 'raw') }}
   WHERE sha256 IS NOT NULL
 ),
@@ -45,7 +44,7 @@ dated AS (
 ranked AS (
   SELECT
     dated.*,
-    ROW_NUMBER() OVER (PARTITION BY sha256 ORDER BY event_timestamp DESC NULLS LAST, "_source", "_source_row") AS dedup_rank
+    ROW_NUMBER() OVER (PARTITION BY sha256 ORDER BY event_timestamp DESC NULLS LAST, "_source", "Package") AS dedup_rank
   FROM dated
 )
 
@@ -60,6 +59,6 @@ SELECT
   {{ columns('static_aggregates') }},
   "TimesSubmitted", "NrContactedIps", "Scanners", "Detection_Ratio", "MalFamily", "Categories",
   "EarliestModDate", "HighestModDate", "FirstModDate", "LastModDate", "Highest-date", "year_month", "Year",
-  "_layout", "_source", "_source_row"
+  "_layout", "_source"
 FROM ranked
 WHERE dedup_rank = 1
