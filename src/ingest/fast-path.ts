@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import { KEY_COLUMN, LABEL_COLUMN } from '../core/kronodroid/schema.ts';
+import { messageOf } from '../core/errors.ts';
 import { type DuckDBConnection, ident, literal, queryRows } from '../engine/duckdb/connection.ts';
 import { countRows, mergeTable, type MergeResult } from './merge.ts';
 import type { FilePlan } from './plan.ts';
@@ -24,24 +25,28 @@ export interface FastTable extends MergeResult {
   files: number[];
 }
 
+/** Message of the error the one-pass COPY raises at the first row with a problem. */
+const NOT_CLEAN = 'dfp: not clean, take the staged path';
+
 /** Writes one file's rows, normalised, if it turns out clean; returns the row count or undefined. */
 async function writeClean(conn: DuckDBConnection, f: FastFile, index: number, out: string): Promise<number | undefined> {
   if (f.file.format === 'parquet') return undefined;
-  const gzip = f.file.format === 'csv.gz';
   const rejects = `fast_rejects_${index}`;
-  // No window, no sort: the scan, checks, casts and the Parquet writer all run on every core.
-  const scan = `${readCsvSql(f.file.path, gzip, f.plan, rejects, `fast_scans_${index}`)} s`;
-  await conn.run(`COPY (SELECT ${normalisedSelect(f.plan, 's', f.file.name)} FROM ${scan} WHERE (${problemExpr(f.plan)}) IS NULL)
-    TO ${literal(out)} (FORMAT parquet, COMPRESSION zstd)`);
+  // No window, no sort: the scan, checks, casts and the Parquet writer all run on every core. The
+  // first row with a problem aborts the copy (error()), so a clean result needs no second count pass.
+  const scan = `${readCsvSql(f.file.path, f.file.format === 'csv.gz', f.plan, rejects, `fast_scans_${index}`)} s`;
+  const clean = `CASE WHEN (${problemExpr(f.plan)}) IS NULL THEN true ELSE CAST(error(${literal(NOT_CLEAN)}) AS BOOLEAN) END`;
+  try {
+    await conn.run(`COPY (SELECT ${normalisedSelect(f.plan, 's', f.file.name)} FROM ${scan} WHERE ${clean})
+      TO ${literal(out)} (FORMAT parquet, COMPRESSION zstd)`);
+  } catch (e) {
+    if (messageOf(e).includes(NOT_CLEAN)) return undefined;
+    throw e;
+  }
+  // Records the reader refused would be missing from the table without a word: the staged path names them.
   const [refused] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM ${ident(rejects)}`);
   if ((refused?.n ?? 0) > 0) return undefined;
-  // Every record the reader accepted must be in the output, or some row had a problem.
-  const [accepted] = await queryRows<{ n: number }>(
-    conn,
-    `SELECT count(*) AS n FROM ${readCsvSql(f.file.path, gzip, f.plan, `fast_recount_${index}`, `fast_rescan_${index}`)}`,
-  );
-  const written = await countRows(conn, out);
-  return written === accepted?.n ? written : undefined;
+  return countRows(conn, out);
 }
 
 /** True when a sha256 repeats across the new rows or carries another label in the lake. */
