@@ -20,7 +20,8 @@ export const PIPELINE_MODELS = [
   { name: 'kronodroid_detector', kind: 'classifier' },
 ] as const;
 
-export const SERVE_COMMAND = 'npx dfp serve serve.model=kronodroid_detector';
+// The fingerprint model explains every score; `serve.model=kronodroid_detector` serves the detector.
+export const SERVE_COMMAND = 'npx dfp serve';
 
 export interface PipelineOptions {
   /** Config of the data steps (user overrides applied). */

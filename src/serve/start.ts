@@ -8,6 +8,7 @@ import { openOnlineStore } from '../features/online/open.ts';
 import { OnlineFeatureService } from '../features/online/service.ts';
 import { RegistryStore } from '../features/registry/store.ts';
 import { openTracking } from '../tracking/open.ts';
+import { uiPlugin } from '../ui/plugin.ts';
 import { buildServeApp } from './app.ts';
 import { ServeMetrics } from './metrics.ts';
 import { ModelHolder } from './model-holder.ts';
@@ -73,6 +74,8 @@ export async function startServer(config: DfpConfig, o: { host?: string; port?: 
       maxBatchItems: s.max_batch_items,
       logger: o.log,
     });
+    // The dashboard (pages at /, its data under /api/ui) rides on the same server and port.
+    await app.register(uiPlugin, { config });
     const host = o.host ?? s.host;
     await app.listen({ host, port: o.port ?? s.port });
     const addr = app.server.address();

@@ -145,7 +145,7 @@ export const configSchema = z
       .object({
         host: z.string().default('127.0.0.1').describe('dfp serve listen address (loopback unless you mean to expose it)'),
         port: z.number().int().min(0).max(65535).default(8080),
-        model: z.string().default('fingerprint').describe('registered model name dfp serve scores with'),
+        model: z.string().default('kronodroid_autoencoder').describe('registered model name dfp serve scores with (dfp run registers kronodroid_autoencoder and kronodroid_detector)'),
         alias: z.string().default('production').describe('registry alias served; the server follows it when it moves'),
         model_dir: z.string().optional().describe('serve a model directory (model.onnx + preprocessing.json) instead of the registry'),
         poll_seconds: z.number().min(0).default(30).describe('how often the alias is re-resolved (0 = only on POST /v1/admin/reload)'),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { messageOf } from '../../core/errors.ts';
 import type { UiResources } from '../resources.ts';
-import type { AliasedVersion, Overview, PipelineRun } from '../types.ts';
+import type { AliasedVersion, Overview, PipelineRun, PipelineStep } from '../types.ts';
 import { commitSummary } from './lake.ts';
 import { runRow } from './runs.ts';
 
@@ -18,9 +18,13 @@ export async function readLastRun(workspace: string): Promise<PipelineRun | null
   } catch {
     return null;
   }
-  const raw = JSON.parse(text) as Partial<PipelineRun>;
-  if (!raw || typeof raw !== 'object' || !Array.isArray(raw.steps)) throw new Error(`${LAST_RUN_FILE} has no "steps" array`);
-  return { ...raw, status: String(raw.status ?? 'unknown'), steps: raw.steps.map((s) => ({ ...s, name: String(s.name), status: String(s.status) })) };
+  const raw = JSON.parse(text) as Omit<Partial<PipelineRun>, 'steps'> & { steps?: unknown };
+  if (!raw || typeof raw !== 'object' || !raw.steps || typeof raw.steps !== 'object') throw new Error(`${LAST_RUN_FILE} has no "steps"`);
+  // `dfp run --json` keys steps by name ({"ingest": {"status", "seconds"}}); a list of named steps also reads.
+  const steps = Array.isArray(raw.steps)
+    ? (raw.steps as PipelineStep[])
+    : Object.entries(raw.steps as Record<string, Omit<PipelineStep, 'name'>>).map(([name, s]) => ({ ...s, name }));
+  return { ...raw, status: String(raw.status ?? 'unknown'), steps: steps.map((s) => ({ ...s, name: String(s.name), status: String(s.status) })) };
 }
 
 export function overviewRoutes(app: FastifyInstance, r: UiResources): void {
