@@ -12,6 +12,6 @@ export default defineConfig({
     // No manualChunks: forcing recharts into a named chunk also moved shared React code there, so every page loaded it.
     chunkSizeWarningLimit: 600,
   },
-  // `vite` in dev proxies the API to a running dev server (src/ui/dev-server.ts, default port 8080).
+  // `vite` in dev proxies the API to a running `dfp serve` (default port 8080).
   server: { proxy: { '/api': `http://127.0.0.1:${process.env.DFP_UI_API_PORT ?? '8080'}` } },
 });

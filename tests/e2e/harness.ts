@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { MODEL } from './workspace.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CHROMIUM = process.env.DFP_CHROMIUM ?? '/usr/bin/chromium';
@@ -23,19 +24,20 @@ export function ensureUiBuilt(): void {
 }
 
 export async function startServer(home: string): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/ui/dev-server.ts', 'serve.port=0', 'serve.poll_seconds=0'], {
+  // The real `dfp serve`: scoring API and dashboard on one port, serving the workspace's MODEL.
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/dfp.js'), 'serve', 'serve.port=0', 'serve.poll_seconds=0'], {
     cwd: ROOT,
-    env: { ...process.env, DFP_HOME: home, DFP_SERVE__API_KEY: API_KEY },
+    env: { ...process.env, DFP_HOME: home, DFP_SERVE__API_KEY: API_KEY, DFP_SERVE__MODEL: MODEL },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
   const url = await new Promise<string>((ok, fail) => {
     let out = '';
-    const timer = setTimeout(() => fail(new Error(`dev server did not start in 60 s: ${stderr}`)), 60_000);
+    const timer = setTimeout(() => fail(new Error(`dfp serve did not start in 60 s: ${stderr}`)), 60_000);
     child.stdout?.on('data', (b: Buffer) => {
       out += b.toString();
-      const m = /listening (\S+)/.exec(out);
+      const m = /listening on (\S+)/.exec(out);
       if (m?.[1]) {
         clearTimeout(timer);
         ok(m[1]);
@@ -43,7 +45,7 @@ export async function startServer(home: string): Promise<Server> {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      fail(new Error(`dev server exited (${code}): ${stderr}`));
+      fail(new Error(`dfp serve exited (${code}): ${stderr}`));
     });
   });
   return {
