@@ -68,7 +68,7 @@ describe('dfp dashboard in Chromium', { timeout: 600_000 }, () => {
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  test('overview: lake head, production model and latest runs', async (t) => {
+  test('overview: last dfp run, lake head, production models and latest runs', async (t) => {
     if (!need(t)) return;
     timings.overview = await firstLoad(page, `${server!.url}/`, '[data-testid=head-commit]');
     assert.equal(await page.locator('[data-testid=head-commit]').textContent(), short(ws!.transformCommit));
@@ -78,6 +78,9 @@ describe('dfp dashboard in Chromium', { timeout: 600_000 }, () => {
     assert.match(text, new RegExp(`${MODEL}\\s+v1 \\(autoencoder\\)`));
     assert.ok(text.includes(f4(ws!.autoencoderF1)), `production F1 ${f4(ws!.autoencoderF1)} shown`);
     assert.ok(text.includes(`classifier-${ws!.transformCommit.slice(0, 8)}`), 'latest runs listed');
+    assert.match(text, /Last pipeline run\s+succeeded/);
+    for (const step of ws!.pipelineSteps) assert.ok(text.includes(step), `dfp run step ${step} shown`);
+    assert.match(text, /kronodroid_detector\s+v1 \(classifier\)/, 'the model dfp run registered');
     await shot('overview');
     await page.setViewportSize({ width: 420, height: 850 });
     await shot('overview-narrow');
@@ -120,7 +123,10 @@ describe('dfp dashboard in Chromium', { timeout: 600_000 }, () => {
     timings.experiments = await firstLoad(page, `${server!.url}/experiments`, `text=${ws!.classifierRun}`);
     const table = page.getByRole('table', { name: /Tracked runs/ });
     assert.ok((await table.innerText()).includes(ws!.autoencoderRun));
+    // Two classifier runs: the one `dfp run` trained and the one trained for the promotion test.
     await page.getByLabel('Filter runs').fill('classifier');
+    assert.equal(await table.locator('tbody tr').count(), 2);
+    await page.getByLabel('Filter runs').fill(ws!.classifierRun);
     assert.equal(await table.locator('tbody tr').count(), 1);
     await page.getByLabel('Filter runs').fill('');
     await shot('experiments');

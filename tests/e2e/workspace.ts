@@ -1,4 +1,5 @@
-// Builds the one workspace every e2e test reads: real KronoDroid 2019 → lake → features → two trained runs → registered model.
+// Builds the one workspace every e2e test reads: `dfp run` on real KronoDroid 2019 (lake, features, both models
+// registered, exports), then two more short runs registered as MODEL v1/v2 for the promotion test.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/core/config/load.ts';
@@ -20,6 +21,8 @@ export interface Workspace {
   classifierF1: number;
   /** A malware app of the test months (for the Score page). */
   malwareSha: string;
+  /** Step names of the `dfp run` that filled the workspace. */
+  pipelineSteps: string[];
 }
 
 function dfp(home: string, args: string[]): Record<string, unknown> {
@@ -33,6 +36,8 @@ export async function buildWorkspace(home: string): Promise<Workspace> {
   const done = join(home, 'e2e.json');
   if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as Workspace;
   mkdirSync(home, { recursive: true });
+  const pipeline = dfp(home, ['run', '--source', REAL_2019, 'train.epochs=40']);
+  // Re-running the steps changes nothing (same commits, same registry version); it returns their ids.
   const ingest = dfp(home, ['ingest', '--source', REAL_2019]);
   const transform = dfp(home, ['transform']);
   const applied = dfp(home, ['features', 'apply']);
@@ -64,6 +69,7 @@ export async function buildWorkspace(home: string): Promise<Workspace> {
     autoencoderF1: metrics(ae).f1 ?? NaN,
     classifierF1: metrics(clf).f1 ?? NaN,
     malwareSha,
+    pipelineSteps: Object.keys(pipeline.steps as Record<string, unknown>),
   };
   writeFileSync(done, JSON.stringify(ws, null, 1));
   return ws;
