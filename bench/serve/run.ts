@@ -2,29 +2,19 @@
 // same network and body, autocannon at concurrency 32, one after another in one run, loopback only.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { formatRate, markdownTable, writeSection } from '../lib/results.ts';
 import { appBody, sampleRows, writeModelDir } from '../../src/serve/testing/model.ts';
 import { compareValidators } from './validators.ts';
 import { exportWeights } from './weights.ts';
+import { freePort } from '../../tests/support/free-port.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WORK = join(ROOT, 'bench/.work/serve');
 const SECONDS = Number(process.env.DFP_BENCH_SECONDS ?? 20);
 const CONNECTIONS = 32;
 const PY = '/usr/bin/python3';
-
-async function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
-}
 
 function ensurePeerDeps(): void {
   const has = (m: string) => {

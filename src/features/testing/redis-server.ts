@@ -1,7 +1,8 @@
 // Test support: a real, throwaway redis-server on a free local port (no persistence), or a reason to
 // skip when redis-server is not installed. CI installs it (apt-get install redis-server).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer, createConnection } from 'node:net';
+import { createConnection } from 'node:net';
+import { freePort } from '../../../tests/support/free-port.ts';
 
 export interface RedisServer {
   url: string;
@@ -13,18 +14,6 @@ export interface RedisServer {
 export function redisServerMissing(): string | null {
   const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   return r.error || r.status !== 0 ? `redis-server not installed: ${r.error?.message ?? r.stderr}; apt-get install -y redis-server` : null;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function canConnect(port: number): Promise<boolean> {

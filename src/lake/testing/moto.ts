@@ -2,9 +2,9 @@
 // free 127.0.0.1 port and creates a bucket; returns null (with the reason) when moto is not installed.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { freePort } from '../../../tests/support/free-port.ts';
 
 export interface Moto {
   endpoint: string;
@@ -20,18 +20,6 @@ function onPath(cmd: string): boolean {
     } catch {
       return false;
     }
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
   });
 }
 

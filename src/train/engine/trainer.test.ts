@@ -3,36 +3,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ADAM_DEFAULTS } from '../../core/ml/graph/adam.ts';
 import { Graph } from '../../core/ml/graph/graph.ts';
-import { type Activation, type MlpSpec, buildTrainStep, mlpForward, mlpParams, names } from '../../core/ml/graph/mlp.ts';
+import { type MlpSpec, buildTrainStep, mlpForward, mlpParams, names } from '../../core/ml/graph/mlp.ts';
 import { mulberry32, normal } from '../../core/ml/prng.ts';
 import { openSession, ort, tensor } from './session.ts';
 import { Trainer } from './trainer.ts';
-
-/** Plain-loop forward pass: the independent reference for inference parity. Weights are [in, out]. */
-function referenceForward(spec: MlpSpec, params: Float32Array[], x: Float32Array): Float64Array {
-  const rows = x.length / (spec.sizes[0] as number);
-  let h = Float64Array.from(x);
-  for (let l = 0; l + 1 < spec.sizes.length; l++) {
-    const nIn = spec.sizes[l] as number;
-    const nOut = spec.sizes[l + 1] as number;
-    const W = params[2 * l]!;
-    const b = params[2 * l + 1]!;
-    const act = spec.activations[l] as Activation;
-    const next = new Float64Array(rows * nOut);
-    for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < nOut; j++) {
-        let s = b[j]!;
-        for (let i = 0; i < nIn; i++) s += h[r * nIn + i]! * W[i * nOut + j]!;
-        if (act === 'relu') s = Math.max(0, s);
-        else if (act === 'sigmoid') s = 1 / (1 + Math.exp(-s));
-        else if (act === 'tanh') s = Math.tanh(s);
-        next[r * nOut + j] = s;
-      }
-    }
-    h = next;
-  }
-  return h;
-}
+// Plain-loop float64 forward pass: the independent reference for inference parity (no ONNX involved).
+import { mlpForwardRef } from '../../core/ml/models/train-graph.ts';
 
 /** n rows of rank-k data in `dim` columns, scaled so the mean square of an element is about 1. */
 function lowRank(n: number, dim: number, k: number, seed: number): Float32Array {
@@ -154,7 +130,7 @@ test('inference matches a plain-loop forward pass within 1e-5', async () => {
   for (let i = 0; i < 5; i++) await tr.step(x); // parameters away from their init
   const probe = Float32Array.from({ length: 13 * 20 }, () => 2 * r() - 1); // another batch size: dynamic N
   const got = await tr.predict(probe);
-  const want = referenceForward(spec, tr.getParams(), probe);
+  const want = mlpForwardRef(spec, tr.getParams(), probe);
   assert.equal(got.length, want.length);
   let worst = 0;
   for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));

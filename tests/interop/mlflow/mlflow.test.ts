@@ -15,7 +15,8 @@ import { LOCAL_ID_TAG, logModel, MlflowStore, openTracking, promote, registerMod
 import { trackingContract } from '../../../src/tracking/testing/contract.ts';
 import { TINY_FEATURES, TINY_ROWS, tinyOnnx } from '../../../src/tracking/testing/tiny-model.ts';
 import { runDfp } from '../../support/cli.ts';
-import { freePort, MlflowServer, mlflowMissing } from './server.ts';
+import { freePort } from '../../support/free-port.ts';
+import { MlflowServer, mlflowMissing } from './server.ts';
 
 const missing = mlflowMissing();
 const root = mkdtempSync(join(tmpdir(), 'dfp-mlflow-'));

@@ -1,7 +1,6 @@
 // Test support: starts a real `mlflow server` (SQLite backend, proxied artifacts) as a child process, waits for /health, stops it.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const MLFLOW_BIN = process.env.MLFLOW_BIN ?? 'mlflow';
@@ -11,18 +10,6 @@ export function mlflowMissing(): string | null {
   const r = spawnSync(MLFLOW_BIN, ['--version'], { encoding: 'utf8', timeout: 60000 });
   if (r.status === 0) return null;
   return `mlflow is not installed (${r.error?.message ?? r.stderr.trim().split('\n').pop()}); install it with: python3 -m pip install "mlflow>=2.16,<4"`;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export class MlflowServer {
