@@ -36,7 +36,23 @@ export function stagedFrom(f: StagedFile): { from: string; rec: string } {
   return { from: `${scan} JOIN ${f.rowMap} r ON r.rid = s.file_row_number`, rec: 'r.rec' };
 }
 
-export async function stageFile(conn: DuckDBConnection, file: InputFile, index: number, plan: FilePlan, table: string, dir: string): Promise<StagedFile> {
+export interface StageOptions {
+  /**
+   * Parquet row-group size of the stage (default: DuckDB's 122,880). A group of ~490 columns is buffered
+   * whole before it is flushed, so a caller that must stay in flat memory (batch scoring) asks for small ones.
+   */
+  rowGroupSize?: number;
+}
+
+export async function stageFile(
+  conn: DuckDBConnection,
+  file: InputFile,
+  index: number,
+  plan: FilePlan,
+  table: string,
+  dir: string,
+  opts: StageOptions = {},
+): Promise<StagedFile> {
   const stage = join(dir, `stage-${index}.parquet`);
   const rejectsTable = `reader_rejects_${index}`;
   const check = problemExpr(plan);
@@ -48,7 +64,7 @@ export async function stageFile(conn: DuckDBConnection, file: InputFile, index: 
   }
   // LZ4: cheapest to write and read back; the stage lives only for this ingest.
   try {
-    await conn.run(`COPY (${select}) TO ${literal(stage)} (FORMAT parquet, COMPRESSION lz4_raw)`);
+    await conn.run(`COPY (${select}) TO ${literal(stage)} (FORMAT parquet, COMPRESSION lz4_raw${opts.rowGroupSize ? `, ROW_GROUP_SIZE ${opts.rowGroupSize}` : ''})`);
   } catch (e) {
     throw new DfpError('INPUT_INVALID', `cannot read ${file.name}: ${messageOf(e)}`, { file: file.name }, { cause: e });
   }

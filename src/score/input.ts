@@ -1,7 +1,8 @@
 // Turns `dfp score --input` into a SQL relation of normalised rows (lake column names, FEATURE_COLUMNS
-// included). A CSV/Parquet/zip file in either KronoDroid layout goes through the ingest's own planning,
-// staging and per-row checks (REBOOT → REBOOT_PERMISSION, bad rows to the quarantine CSV with reasons),
-// but not its merge: scoring needs no de-duplication, and skipping the sort keeps memory flat.
+// included). A CSV/Parquet/zip file in either KronoDroid layout goes through the ingest's own planning and
+// per-row checks (REBOOT → REBOOT_PERMISSION, bad rows to the quarantine CSV with reasons), but not its
+// merge: scoring needs no de-duplication, and skipping the sort keeps memory flat. Clean input is streamed
+// in one pass with the checks inline; only input with a bad row pays for the staged path.
 // A lake table[@ref] is read as stored.
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -9,14 +10,13 @@ import { dirname, join } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError, messageOf } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
-import { type DuckDBConnection, literal, queryRows } from '../engine/duckdb/connection.ts';
+import { type DuckDBConnection, ident, literal, queryRows } from '../engine/duckdb/connection.ts';
 import { readCsvHeader } from '../ingest/header.ts';
-import { planFile } from '../ingest/plan.ts';
+import { type FilePlan, planFile } from '../ingest/plan.ts';
 import { QUARANTINE_COLUMNS, createQuarantine, quarantineCounts, quarantineProblems, quarantineRejects, writeQuarantineCsv } from '../ingest/quarantine.ts';
 import { resolveSource } from '../ingest/source.ts';
-import { normalisedSelect } from '../ingest/sql.ts';
-import { stagedFrom } from '../ingest/stage.ts';
-import { stageForScoring } from './stage.ts';
+import { normalisedSelect, problemExpr, readCsvSql, readParquetSql } from '../ingest/sql.ts';
+import { stageFile, stagedFrom } from '../ingest/stage.ts';
 import type { InputFile } from '../ingest/types.ts';
 import { openLake } from '../lake/open.ts';
 
@@ -24,12 +24,29 @@ export interface ScoreInput {
   kind: 'file' | 'lake';
   /** SQL relation of the rows to score (valid on the connection it was opened with); undefined when none are left. */
   relation: string | undefined;
-  inputRows: number;
+  /** Undefined on the one-pass path: the rows are counted as they are scored. */
+  inputRows: number | undefined;
   quarantinedRows: number;
   reasons: { reason: string; rows: number }[];
   /** Lake input: the commit read. */
   commit?: string;
+  /** Set when `relation` is the unchecked one-pass stream (file input). */
+  onePass?: OnePass;
 }
+
+/**
+ * The one-pass stream's contract: reading `relation` throws an error `notClean` recognises at the first
+ * bad row; after a full read `confirm` says whether the reader refused any record. On either, the caller
+ * discards what it wrote and scores `fallback()`, the staged path with quarantine and row numbers.
+ */
+export interface OnePass {
+  notClean(e: unknown): boolean;
+  confirm(): Promise<boolean>;
+  fallback(): Promise<ScoreInput>;
+}
+
+/** Rows per staging row group: ~490 columns × 8 Ki rows stays in the tens of MB (DuckDB's default grows to ~0.5 GB). */
+const STAGE_ROW_GROUP = 8192;
 
 const SCHEME = /^(https?:|kaggle:|kronodroid:)/;
 const LAKE_SPEC = /^([A-Za-z_][\w-]*)(?:@(.+))?$/;
@@ -67,14 +84,57 @@ async function openFiles(o: OpenOptions): Promise<ScoreInput> {
   const resolved = await resolveSource(o.spec, { config: o.config, workDir: join(o.workDir, 'unpacked'), progress: o.progress });
   const { conn } = o;
   // Every header first: a file missing required columns refuses the whole input before any work (as in ingest).
-  const plans = [];
+  const plans: FilePlan[] = [];
   for (const file of resolved.files) plans.push(planFile(file.name, await headerOf(conn, file)));
   await createQuarantine(conn);
+  // Clean input, the common case: one streamed pass, checks inline, no staging file. Until the caller has
+  // read it to the end and confirmed, nothing is known to be clean; a bad row aborts the stream (error()).
+  const parts = resolved.files.map((file, i) => onePassSelect(file, i, plans[i]!));
+  const csvRejects = resolved.files.flatMap((f, i) => (f.format === 'parquet' ? [] : [`onepass_rejects_${i}`]));
+  await writeFile(o.quarantineCsv, `${QUARANTINE_COLUMNS.join(',')}\n`);
+  return {
+    kind: 'file',
+    relation: `(${parts.join(' UNION ALL ')})`,
+    inputRows: undefined,
+    quarantinedRows: 0,
+    reasons: [],
+    onePass: {
+      notClean: (e) => messageOf(e).includes(NOT_CLEAN),
+      confirm: async () => {
+        // Records the CSV reader refused are missing from the stream without a word: the staged path names them.
+        for (const t of csvRejects) {
+          const [r] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM ${ident(t)}`);
+          if ((r?.n ?? 0) > 0) return false;
+        }
+        return true;
+      },
+      fallback: () => openStaged(o, resolved.files, plans),
+    },
+  };
+}
+
+/** Message of the error the one-pass stream raises at the first row with a problem. */
+const NOT_CLEAN = 'dfp score: not clean, take the staged path';
+
+/** One file's normalised rows, aborting at the first row any ingest check would quarantine. */
+function onePassSelect(file: InputFile, i: number, plan: FilePlan): string {
+  const scan =
+    file.format === 'parquet'
+      ? `${readParquetSql(file.path, plan)} s`
+      : `${readCsvSql(file.path, file.format === 'csv.gz', plan, `onepass_rejects_${i}`, `onepass_scans_${i}`)} s`;
+  const problem = file.format === 'parquet' ? `COALESCE(s._pre, ${problemExpr(plan)})` : problemExpr(plan);
+  const clean = `CASE WHEN (${problem}) IS NULL THEN true ELSE CAST(error(${literal(NOT_CLEAN)}) AS BOOLEAN) END`;
+  return `SELECT ${normalisedSelect(plan, 's', file.name)} FROM ${scan} WHERE ${clean}`;
+}
+
+/** The general path: every file staged (small row groups: flat memory) so each bad row is quarantined by number. */
+async function openStaged(o: OpenOptions, files: InputFile[], plans: FilePlan[]): Promise<ScoreInput> {
+  const { conn } = o;
   const parts: string[] = [];
   let inputRows = 0;
-  for (const [i, file] of resolved.files.entries()) {
+  for (const [i, file] of files.entries()) {
     o.progress.start(`validating ${file.name}`);
-    const staged = await stageForScoring(conn, file, i, plans[i]!, o.workDir);
+    const staged = await stageFile(conn, file, i, plans[i]!, 'score', o.workDir, { rowGroupSize: STAGE_ROW_GROUP });
     await quarantineRejects(conn, staged);
     await quarantineProblems(conn, staged);
     inputRows += staged.accepted + staged.rejected;

@@ -24,6 +24,9 @@ export async function* readBatches(conn: DuckDBConnection, relation: string, bat
   const feats = FEATURE_COLUMNS.map((c) => (have.has(c) ? `COALESCE(CAST(${ident(c)} AS FLOAT), 'NaN'::FLOAT)` : `'NaN'::FLOAT`));
   // Output rows carry their sha256, so order is free: DuckDB need not hold chunks back to keep it.
   await conn.run('SET preserve_insertion_order = false');
+  // DuckDB's default (~1 MB, a quarter of one 475-column chunk) stalls the scan whenever the consumer is busy
+  // scoring; a few chunks of slack let it run ahead. Still a fixed bound: memory stays flat.
+  await conn.run(`SET streaming_buffer_size = '32MB'`);
   const result = await conn.stream(`SELECT CAST(${ident(KEY_COLUMN)} AS VARCHAR), ${feats.join(', ')} FROM ${src}`);
   const F = FEATURE_COLUMNS.length;
   let batch = newBatch(batchRows, F);

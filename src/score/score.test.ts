@@ -144,6 +144,22 @@ test('dfp score: official-real layout with bad rows — quarantined with reasons
   assert.equal(await assertMatches(out, file), 46);
 });
 
+test('dfp score: a record only the CSV reader refuses (no row check fails) still leaves the one pass for the quarantine', async (t) => {
+  if (!skipUnlessReal(t)) return;
+  const header = headerFor('official-real');
+  const rows: (string[] | string)[] = [];
+  for (let i = 0; i < 20; i++) rows.push(rowFor(header, i));
+  rows[13] = 'only,three,fields';
+  const file = join(home, 'refused.csv');
+  writeFileSync(file, csvText(header, rows));
+  const out = join(home, 'refused-scores.csv');
+  const r = await runScore({ config, model: modelDir, input: file, out });
+  assert.deepEqual([r.input_rows, r.scored_rows, r.quarantined_rows], [20, 19, 1]);
+  assert.deepEqual(r.reasons, [{ reason: 'field_count', rows: 1 }]);
+  assert.match(readFileSync(r.quarantine, 'utf8'), /refused\.csv,14,/);
+  assert.equal(await assertMatches(out, file), 19);
+});
+
 /** Peak RSS of a child process scoring `input` (a fresh process per size, so the peaks compare). */
 function peakRss(input: string, out: string): number {
   const script = `import { runScore } from ${JSON.stringify(resolve(import.meta.dirname, 'score.ts'))};

@@ -4,11 +4,10 @@ import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError } from '../core/errors.ts';
-import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
 import { type Progress, silentProgress } from '../core/progress.ts';
 import { engineOptions, literal, openDuckDb } from '../engine/duckdb/connection.ts';
 import { openModel } from '../train/evaluate.ts';
-import { topFeatures } from './explain.ts';
+import { Explainer } from './explain.ts';
 import { openInput } from './input.ts';
 import { readBatches } from './reader.ts';
 import { ScoreWriter, outputFormat } from './writer.ts';
@@ -42,6 +41,12 @@ export interface ScoreResult {
   rows_per_second: number;
 }
 
+interface Tally {
+  scored: number;
+  flagged: number;
+  nonFinite: number;
+}
+
 /** Default rows per onnxruntime call: big enough to amortise the call, small enough to keep memory flat. */
 export const DEFAULT_BATCH_ROWS = 4096;
 /** DuckDB memory limit when engine.memory_limit is unset. */
@@ -63,46 +68,80 @@ export async function runScore(o: ScoreOptions): Promise<ScoreResult> {
   // Bounded by default so DuckDB spills to disk rather than growing with the input.
   const conn = await openDuckDb({ ...engineOptions(o.config), memoryLimit: o.config.engine.memory_limit ?? SCORE_MEMORY_LIMIT });
   await conn.run(`SET temp_directory = ${literal(join(work, 'duckdb-tmp'))}`);
-  const writer = new ScoreWriter(out, format, join(work, `${basename(out)}.csv`));
+  const newWriter = () => new ScoreWriter(out, format, join(work, `${basename(out)}.csv`));
+  let writer = newWriter();
   try {
-    const input = await openInput({ conn, config: o.config, spec: o.input, workDir: work, quarantineCsv: quarantine, progress });
+    let input = await openInput({ conn, config: o.config, spec: o.input, workDir: work, quarantineCsv: quarantine, progress });
     const meta = model.metadata;
-    const F = FEATURE_COLUMNS.length;
-    const explainable = meta.kind === 'autoencoder' && meta.error_stats !== undefined;
-    let scored = 0;
-    let flagged = 0;
-    let nonFinite = 0;
-    if (input.relation) {
-      progress.start('scoring', input.inputRows - input.quarantinedRows, 'rows');
-      for await (const batch of readBatches(conn, input.relation, batchRows)) {
-        const s = await model.score(batch.x);
-        const lines: string[] = [];
-        const bad: string[] = [];
-        for (let i = 0; i < batch.n; i++) {
-          const score = s.score[i] as number;
-          const sha = batch.sha256[i] as string;
-          if (!Number.isFinite(score)) {
-            // Never a crash and never a silent row: it goes to the quarantine with the reason.
-            bad.push(`${JSON.stringify(o.input)},,,non_finite_score,model score is ${score},${sha},score,\n`);
-            continue;
+    const explainer = meta.kind === 'autoencoder' && meta.error_stats ? new Explainer(meta.error_stats, meta.preprocess.columns, meta.preprocess.active, meta.top_k ?? 5) : undefined;
+    const scoreAll = async (relation: string, total: number | undefined): Promise<Tally> => {
+      const t: Tally = { scored: 0, flagged: 0, nonFinite: 0 };
+      progress.start('scoring', total, 'rows');
+      const batches = readBatches(conn, relation, batchRows);
+      // One batch read ahead: DuckDB scans and fetches the next while this one is scored and explained.
+      let next = batches.next();
+      try {
+        for (;;) {
+          const got = await next;
+          if (got.done) break;
+          const batch = got.value;
+          next = batches.next();
+          const s = await model.score(batch.x);
+          const tops = explainer && s.featureError ? explainer.csvFields(s.featureError, batch.n) : undefined;
+          let text = '';
+          let bad = '';
+          let written = 0;
+          for (let i = 0; i < batch.n; i++) {
+            const score = s.score[i] as number;
+            const sha = batch.sha256[i] as string;
+            if (!Number.isFinite(score)) {
+              // Never a crash and never a silent row: it goes to the quarantine with the reason.
+              bad += `${JSON.stringify(o.input)},,,non_finite_score,model score is ${score},${sha},score,\n`;
+              t.nonFinite++;
+              continue;
+            }
+            const isMalware = model.flagged(score);
+            if (isMalware) t.flagged++;
+            text += ScoreWriter.csvLine(sha, score, isMalware, tops ? (tops[i] as string) : '');
+            written++;
           }
-          const top = explainable && s.featureError ? JSON.stringify(topFeatures(s.featureError, i * F, meta.error_stats!, meta.preprocess.columns, meta.preprocess.active, meta.top_k ?? 5)) : null;
-          const isMalware = model.flagged(score);
-          if (isMalware) flagged++;
-          lines.push(ScoreWriter.line(sha, score, isMalware, top));
+          await writer.writeText(text);
+          if (bad) await appendFile(quarantine, bad);
+          t.scored += written;
+          progress.update(t.scored);
         }
-        await writer.write(lines);
-        if (bad.length) await appendFile(quarantine, bad.join(''));
-        scored += lines.length;
-        nonFinite += bad.length;
-        progress.update(scored);
+      } catch (e) {
+        // The read-ahead may still be pending: its failure must not surface later as an unhandled rejection.
+        next.catch(() => undefined);
+        throw e;
       }
       progress.stop();
+      return t;
+    };
+    let tally: Tally | undefined;
+    if (input.onePass && input.relation) {
+      try {
+        tally = await scoreAll(input.relation, undefined);
+        if (!(await input.onePass.confirm())) tally = undefined;
+      } catch (e) {
+        if (!input.onePass.notClean(e)) throw e;
+      }
+      if (!tally) {
+        // A bad row somewhere: drop what was written and score again from the staged, quarantining path.
+        await writer.abort();
+        writer = newWriter();
+        input = await input.onePass.fallback();
+      }
     }
+    const inputRowsKnown = input.inputRows;
+    tally ??= input.relation ? await scoreAll(input.relation, (inputRowsKnown ?? 0) - input.quarantinedRows) : { scored: 0, flagged: 0, nonFinite: 0 };
+    const { scored, flagged, nonFinite } = tally;
     await writer.close(conn);
     const quarantined = input.quarantinedRows + nonFinite;
-    if (scored + quarantined !== input.inputRows) {
-      throw new Error(`score accounting is off: ${scored} scored + ${quarantined} quarantined != ${input.inputRows} input rows`);
+    // One pass: every row read was scored or quarantined, so the input count is their sum.
+    const inputRows = inputRowsKnown ?? scored + quarantined;
+    if (scored + quarantined !== inputRows) {
+      throw new Error(`score accounting is off: ${scored} scored + ${quarantined} quarantined != ${inputRows} input rows`);
     }
     const reasons = nonFinite ? [...input.reasons, { reason: 'non_finite_score', rows: nonFinite }] : input.reasons;
     const seconds = (performance.now() - t0) / 1000;
@@ -112,13 +151,13 @@ export async function runScore(o: ScoreOptions): Promise<ScoreResult> {
       quarantine,
       model: { kind: meta.kind, run_id: meta.run_id, dir: model.dir, threshold: meta.threshold },
       input: { spec: o.input, kind: input.kind, ...(input.commit ? { commit: input.commit } : {}) },
-      input_rows: input.inputRows,
+      input_rows: inputRows,
       scored_rows: scored,
       quarantined_rows: quarantined,
       flagged_rows: flagged,
       reasons,
       seconds: Math.round(seconds * 1000) / 1000,
-      rows_per_second: Math.round(input.inputRows / Math.max(seconds, 1e-9)),
+      rows_per_second: Math.round(inputRows / Math.max(seconds, 1e-9)),
     };
   } catch (e) {
     await writer.abort();

@@ -32,13 +32,14 @@ export class ScoreWriter {
     this.stream.write(`${OUTPUT_COLUMNS.join(',')}\n`);
   }
 
-  /** `topFeatures`: JSON text, or null (classifier). Resolves once the stream can take more. */
-  async write(lines: string[]): Promise<void> {
-    if (!this.stream.write(lines.join(''))) await once(this.stream, 'drain');
+  /** A batch of csvLine()s as one string. Resolves once the stream can take more. */
+  async writeText(text: string): Promise<void> {
+    if (text && !this.stream.write(text)) await once(this.stream, 'drain');
   }
 
-  static line(sha256: string, score: number, isMalware: boolean, topFeatures: string | null): string {
-    return `${field(sha256)},${score},${isMalware},${topFeatures === null ? '' : field(topFeatures)}\n`;
+  /** `topField`: the top-features JSON already as a CSV field (Explainer.csvFields), or '' (classifier). */
+  static csvLine(sha256: string, score: number, isMalware: boolean, topField: string): string {
+    return `${field(sha256)},${score},${isMalware},${topField}\n`;
   }
 
   async close(conn: DuckDBConnection): Promise<void> {
