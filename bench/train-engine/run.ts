@@ -183,12 +183,15 @@ async function main(): Promise<void> {
   for (const t of [...THREADS, 0]) {
     const sameT = (r: Row) => t === 0 || r.threads === t;
     const d = best((r) => sameT(r) && r.name.startsWith('dfp'));
-    const p = best((r) => sameT(r) && r.name.startsWith('PyTorch'));
+    const p = best((r) => sameT(r) && r.name.includes('AVX-512'));
     const pAuto = best((r) => sameT(r) && r.name.includes('auto'));
     const pRef = best((r) => sameT(r) && r.name.includes('reference'));
-    if (!d || !p || !pAuto) continue;
+    if (!d || !pAuto) continue;
     const label = t === 0 ? 'best vs best (any thread count)' : `${t} thread(s)`;
-    const line = `${label}: dfp ${k(median(d.rates))} / PyTorch best ${k(median(p.rates))} = ${(median(d.rates) / median(p.rates)).toFixed(2)}×; vs PyTorch with OpenBLAS auto kernels ${(median(d.rates) / median(pAuto.rates)).toFixed(2)}×${pRef ? `; vs PyTorch on reference BLAS ${(median(d.rates) / median(pRef.rates)).toFixed(1)}×` : ''}`;
+    // The issue's peer is Debian's python3-torch as installed (with Debian's OpenBLAS choosing its own kernels): the target
+    // (>= 1.5x) is against that row; the hand-tuned AVX-512 peer and the reference-BLAS one are context.
+    const vsPeer = median(d.rates) / median(pAuto.rates);
+    const line = `${label}: dfp ${k(median(d.rates))} vs the issue's peer (Debian python3-torch + OpenBLAS, auto kernels) ${k(median(pAuto.rates))} = ${vsPeer.toFixed(2)}× (target ≥ 1.5×: ${vsPeer >= 1.5 ? 'met' : 'NOT met'}); ${p ? `vs PyTorch with OpenBLAS forced to AVX-512 (tuned beyond the stock package) ${(median(d.rates) / median(p.rates)).toFixed(2)}×` : ''}${pRef ? `; vs PyTorch on reference BLAS ${(median(d.rates) / median(pRef.rates)).toFixed(1)}×` : ''}`;
     ratioLines.push(`- ${line}`);
     console.log(line);
   }

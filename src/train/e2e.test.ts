@@ -39,10 +39,6 @@ test('real subset: train both models, evaluate their run ids on the raw file (te
     t.diagnostic(`${model}: roc_auc ${ev.roc_auc} pr_auc ${ev.pr_auc} precision ${ev.precision} recall ${ev.recall} f1 ${ev.f1} fpr ${ev.fpr}`);
   }
   assert.ok(results.autoencoder!.roc_auc! >= ACCEPT.autoencoder.roc_auc, `autoencoder roc_auc ${results.autoencoder!.roc_auc}`);
-  // Measured 0.9914 / 0.943 with the shipped defaults: below the issue's target, kept visible as a todo (see the report).
-  await t.test('classifier meets roc_auc >= 0.995 and f1 >= 0.95', { todo: 'classifier reaches roc_auc ~0.991, f1 ~0.943 on the time split' }, () => {
-    assert.ok(results.classifier!.roc_auc! >= ACCEPT.classifier.roc_auc, `classifier roc_auc ${results.classifier!.roc_auc}`);
-    assert.ok(results.classifier!.f1! >= ACCEPT.classifier.f1, `classifier f1 ${results.classifier!.f1}`);
-  });
-  assert.ok(results.classifier!.roc_auc! >= 0.985 && results.classifier!.f1! >= 0.92, 'classifier regression floor');
+  assert.ok(results.classifier!.roc_auc! >= ACCEPT.classifier.roc_auc, `classifier roc_auc ${results.classifier!.roc_auc}`);
+  assert.ok(results.classifier!.f1! >= ACCEPT.classifier.f1, `classifier f1 ${results.classifier!.f1}`);
 });

@@ -17,7 +17,7 @@ import type { Progress } from '../core/progress.ts';
 import type { Dataset } from './data.ts';
 import { openSession, ort } from './engine/session.ts';
 import { type EpochRecord, type LoopResult, trainLoop } from './loop.ts';
-import { subset } from './split.ts';
+import { concatDatasets, shuffle, subset } from './split.ts';
 import { StepRunner } from './step-runner.ts';
 
 export interface FitOptions {
@@ -38,6 +38,11 @@ export interface Fitted {
   loop: LoopResult;
   /** Rows the model was fitted on (after benign-only filtering). */
   trainRows: number;
+  /**
+   * calibration=crossfit: the calibrated out-of-fold score of every training-period row (train rows, then validation
+   * rows), the honest "validation" numbers when no row was held out of every member.
+   */
+  outOfFold?: Float32Array;
   /** Extra facts for params/metadata (Platt a/b, weights). */
   details: Record<string, number | string>;
 }
@@ -144,88 +149,179 @@ export async function fitAutoencoder(o: FitOptions): Promise<Fitted> {
   }
 }
 
+/** What one classifier member needs, fitted once on the rows it may see. */
+interface ClassifierContext {
+  config: DfpConfig;
+  mlp: MlpSpec;
+  width: number;
+  graph: ReturnType<typeof buildClassifierTrainStep>;
+  logitSession: Awaited<ReturnType<typeof openSession>>;
+  progress: Progress;
+}
+
+/** Logits of `z` ([n, width] classifier input) under `params`. */
+async function logitsOf(c: ClassifierContext, z: Float32Array, params: readonly Float32Array[]): Promise<Float32Array> {
+  const n = z.length / c.width;
+  const out = await c.logitSession.run({ x: new ort.Tensor('float32', z, [n, c.width]), ...paramFeeds(c.graph.params, params as Float32Array[]) });
+  return (out.logit as ort.Tensor).data as Float32Array;
+}
+
+/**
+ * Trains one member on `fit` rows of (z, y), early-stopping on the `held` rows' loss. Balanced class weights are those of
+ * the member's own training rows, so each class contributes half of its loss.
+ */
+async function trainMember(c: ClassifierContext, z: Float32Array, y: Uint8Array, fit: readonly number[], held: readonly number[], seed: number, label: string, checkpointDir: string, onEpoch?: FitOptions['onEpoch']): Promise<{ loop: LoopResult; heldLogits: Float32Array; weights: [number, number] }> {
+  const mc = c.config.model.classifier;
+  const tc = c.config.train;
+  const W = c.width;
+  const pos = fit.reduce((a, r) => a + (y[r] as number), 0);
+  const wPos = mc.class_weight === 'balanced' ? fit.length / (2 * pos) : 1;
+  const wNeg = mc.class_weight === 'balanced' ? fit.length / (2 * (fit.length - pos)) : 1;
+  const [tPos, tNeg] = [1 - mc.label_smoothing / 2, mc.label_smoothing / 2];
+  const zFit = rowsOf(z, fit, W);
+  const zHeld = rowsOf(z, held, W);
+  const yHeld = Uint8Array.from(held, (r) => y[r] as number);
+  const B = Math.min(tc.batch_size, fit.length);
+  const graph = buildClassifierTrainStep({ mlp: c.mlp, batch: B, weightDecay: mc.weight_decay });
+  const runner = await StepRunner.create(graph, { seed, lr: tc.lr, threads: tc.threads });
+  try {
+    const loop = await trainLoop({
+      runner,
+      nTrain: fit.length,
+      batchSize: B,
+      epochs: tc.epochs,
+      patience: tc.patience,
+      minDelta: tc.min_delta,
+      seed,
+      progress: c.progress,
+      label,
+      checkpointDir,
+      onEpoch,
+      batch: (rows) => ({
+        [names.x(0)]: { data: rowsOf(zFit, rows, W), dims: [rows.length, W] },
+        [names.target(0)]: { data: Float32Array.from(rows, (r) => (y[fit[r] as number] ? tPos : tNeg)), dims: [rows.length, 1] },
+        weight: { data: Float32Array.from(rows, (r) => (y[fit[r] as number] ? wPos : wNeg)), dims: [rows.length, 1] },
+      }),
+      validate: async (params) => {
+        const logits = await logitsOf(c, zHeld, params);
+        return { loss: meanBce(logits, yHeld), auc: rocAuc(yHeld, logits) };
+      },
+    });
+    return { loop, heldLogits: await logitsOf(c, zHeld, loop.best), weights: [wPos, wNeg] };
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * Fold of each row for cross-fitting: every class shuffled (seeded) and dealt round-robin, so each fold holds its share
+ * of the few malware.
+ */
+export function stratifiedFolds(y: Uint8Array, k: number, seed: number): number[] {
+  const rand = mulberry32((seed ^ 0x2545f491) >>> 0);
+  const fold = new Array<number>(y.length).fill(0);
+  let next = 0;
+  for (const cls of [1, 0]) {
+    const rows = shuffle(Array.from({ length: y.length }, (_, i) => i).filter((i) => y[i] === cls), rand);
+    for (const r of rows) fold[r] = next++ % k;
+  }
+  return fold;
+}
+
+/**
+ * calibration=holdout: members train on `train`, stop early and are calibrated on `validation`.
+ * calibration=crossfit: `train` and `validation` together are cut into K stratified folds; member k trains on the other
+ * folds and stops early on fold k; the model averages the K members, and Platt scaling and the threshold are fitted on
+ * the out-of-fold logits (every training-period row scored by a member that never saw it). Every malware app of the
+ * training months is then both trained on (by K-1 members) and used for calibration, which matters when they are few.
+ */
 export async function fitClassifier(o: FitOptions): Promise<Fitted> {
   const { config } = o;
   const mc = config.model.classifier;
   const tc = config.train;
-  const train = o.train;
-  need(train, 'the training set', 2);
-  const pos = train.y.reduce((a, b) => a + b, 0);
-  if (pos === 0 || pos === train.n) throw new DfpError('INPUT_INVALID', `the classifier needs both classes in the training months; found ${pos} malware of ${train.n} apps`);
-  const pre = fitPreprocess(train.x, { exclude: config.model.exclude_features, clip: config.model.clip });
-  const derived = fitDerived(pre, train.x, { share: mc.syscall_share, used: mc.syscall_used, shareScale: mc.syscall_share_scale });
+  const crossfit = mc.calibration === 'crossfit';
+  const all = crossfit ? concatDatasets(o.train, o.validation) : o.train;
+  need(all, 'the training set', 2);
+  const pos = all.y.reduce((a, b) => a + b, 0);
+  if (pos === 0 || pos === all.n) throw new DfpError('INPUT_INVALID', `the classifier needs both classes in the training months; found ${pos} malware of ${all.n} apps`);
+  if (crossfit && pos < mc.folds) throw new DfpError('INPUT_INVALID', `model.classifier.folds=${mc.folds} needs at least that many malware apps in the training months, found ${pos}; lower the folds or use model.classifier.calibration=holdout`, { key: 'model.classifier.folds' });
+  const pre = fitPreprocess(all.x, { exclude: config.model.exclude_features, clip: config.model.clip });
+  const derived = fitDerived(pre, all.x, { share: mc.syscall_share, used: mc.syscall_used, shareScale: mc.syscall_share_scale });
   const W = F + derivedWidth(derived);
-  const zTrain = classifierInput(pre, derived, train.x);
-  const zVal = classifierInput(pre, derived, o.validation.x);
-  // Balanced class weights: each class contributes half of the loss.
-  const wPos = mc.class_weight === 'balanced' ? train.n / (2 * pos) : 1;
-  const wNeg = mc.class_weight === 'balanced' ? train.n / (2 * (train.n - pos)) : 1;
-  const [tPos, tNeg] = [1 - mc.label_smoothing / 2, mc.label_smoothing / 2];
   const mlp = classifierMlp(W, mc);
-  const B = Math.min(tc.batch_size, train.n);
-  const graph = buildClassifierTrainStep({ mlp, batch: B, weightDecay: mc.weight_decay });
-  const logitSession = await openSession(buildClassifierLogits({ mlp }), { threads: tc.threads });
-  const valLogits = async (params: Float32Array[]): Promise<Float32Array> => {
-    const out = await logitSession.run({ x: new ort.Tensor('float32', zVal, [o.validation.n, W]), ...paramFeeds(graph.params, params) });
-    return (out.logit as ort.Tensor).data as Float32Array;
-  };
+  // Parameter names and shapes do not depend on the batch size; each member builds its own step graph.
+  const graph = buildClassifierTrainStep({ mlp, batch: 1, weightDecay: mc.weight_decay });
+  const c: ClassifierContext = { config, mlp, width: W, graph, logitSession: await openSession(buildClassifierLogits({ mlp }), { threads: tc.threads }), progress: o.progress };
   const loops: LoopResult[] = [];
+  const members: Float32Array[][] = [];
+  let weights: [number, number] = [1, 1];
   try {
-    // Members differ only in their seed (init, dropout masks, batch order); each stops early on its own validation loss.
-    for (let k = 0; k < mc.ensemble; k++) {
-      const seed = tc.seed + k * 7919;
-      const runner = await StepRunner.create(graph, { seed, lr: tc.lr, threads: tc.threads });
-      try {
-        loops.push(
-          await trainLoop({
-            runner,
-            nTrain: train.n,
-            batchSize: B,
-            epochs: tc.epochs,
-            patience: tc.patience,
-            minDelta: tc.min_delta,
-            seed,
-            progress: o.progress,
-            label: mc.ensemble > 1 ? `classifier ${k + 1}/${mc.ensemble}` : 'classifier',
-            checkpointDir: mc.ensemble > 1 ? join(o.checkpointDir, `member-${k}`) : o.checkpointDir,
-            onEpoch: k === 0 ? o.onEpoch : undefined,
-            batch: (rows) => ({
-              [names.x(0)]: { data: rowsOf(zTrain, rows, W), dims: [rows.length, W] },
-              [names.target(0)]: { data: Float32Array.from(rows, (r) => (train.y[r] ? tPos : tNeg)), dims: [rows.length, 1] },
-              weight: { data: Float32Array.from(rows, (r) => (train.y[r] ? wPos : wNeg)), dims: [rows.length, 1] },
-            }),
-            validate: async (params) => {
-              const logits = await valLogits(params);
-              return { loss: meanBce(logits, o.validation.y), auc: rocAuc(o.validation.y, logits) };
-            },
-          }),
-        );
-      } finally {
-        await runner.release();
+    // calib: the rows Platt and the threshold are fitted on, with the logit each got from members that never trained on it.
+    let calibY: Uint8Array;
+    let calibLogits: Float32Array;
+    const memberTag = (fold: number, k: number, folds: number) => [folds > 1 ? `fold ${fold + 1}/${folds}` : '', mc.ensemble > 1 ? `member ${k + 1}/${mc.ensemble}` : ''].filter(Boolean).join(' ');
+    if (crossfit) {
+      const z = classifierInput(pre, derived, all.x);
+      const fold = stratifiedFolds(all.y, mc.folds, tc.seed);
+      calibY = all.y;
+      calibLogits = new Float32Array(all.n);
+      for (let f = 0; f < mc.folds; f++) {
+        const fit = fold.flatMap((g, i) => (g === f ? [] : [i]));
+        const held = fold.flatMap((g, i) => (g === f ? [i] : []));
+        const sum = new Float64Array(held.length);
+        for (let k = 0; k < mc.ensemble; k++) {
+          const seed = tc.seed + f * 104729 + k * 7919;
+          const tag = memberTag(f, k, mc.folds);
+          const m = await trainMember(c, z, all.y, fit, held, seed, `classifier ${tag}`, join(o.checkpointDir, `fold-${f}`, `member-${k}`), f === 0 && k === 0 ? o.onEpoch : undefined);
+          m.heldLogits.forEach((l, j) => (sum[j] = (sum[j] as number) + l));
+          loops.push(m.loop);
+          members.push(m.loop.best);
+          if (f === 0 && k === 0) weights = m.weights;
+        }
+        held.forEach((r, j) => (calibLogits[r] = (sum[j] as number) / mc.ensemble));
       }
+    } else {
+      const both = concatDatasets(o.train, o.validation);
+      const z = classifierInput(pre, derived, both.x);
+      const y = both.y;
+      const fit = Array.from({ length: o.train.n }, (_, i) => i);
+      const held = Array.from({ length: o.validation.n }, (_, i) => o.train.n + i);
+      const sum = new Float64Array(held.length);
+      for (let k = 0; k < mc.ensemble; k++) {
+        // Members differ only in their seed (init, dropout masks, batch order); each stops early on its own validation loss.
+        const seed = tc.seed + k * 7919;
+        const checkpointDir = mc.ensemble > 1 ? join(o.checkpointDir, `member-${k}`) : o.checkpointDir;
+        const m = await trainMember(c, z, y, fit, held, seed, ['classifier', memberTag(0, k, 1)].filter(Boolean).join(' '), checkpointDir, k === 0 ? o.onEpoch : undefined);
+        m.heldLogits.forEach((l, j) => (sum[j] = (sum[j] as number) + l));
+        loops.push(m.loop);
+        members.push(m.loop.best);
+        if (k === 0) weights = m.weights;
+      }
+      calibY = o.validation.y;
+      calibLogits = Float32Array.from(sum, (v) => v / mc.ensemble);
     }
-    const members = loops.map((l) => l.best);
-    const sum = new Float64Array(o.validation.n);
-    for (const p of members) (await valLogits(p)).forEach((l, i) => (sum[i] = (sum[i] as number) + l));
-    const platt = fitPlatt(Float32Array.from(sum, (v) => v / members.length), o.validation.y);
+    const platt = fitPlatt(calibLogits, calibY);
     const model = { pre, mlp, params: members[0] as Float32Array[], platt, ...(derived ? { derived } : {}), ...(members.length > 1 ? { members } : {}) };
     const onnx = buildClassifierInference(model);
-    const scored = await scoreRaw(onnx, o.validation.x, tc.threads);
-    const benignScores = benignRows(o.validation).map((i) => scored.score[i] as number);
-    const loop = mergeLoops(loops);
+    // The threshold is a probability: Platt is monotonic, so calibrating it on sigmoid(a·logit + b) of the held-out
+    // benign logits is the same cut as on the logits.
+    const calibProbs = calibLogits.map((l) => 1 / (1 + Math.exp(-(platt.a * l + platt.b))));
+    const benignProbs = calibProbs.filter((_, i) => !calibY[i]);
     return {
       kind: 'classifier',
       onnx,
       pre,
-      threshold: thresholdForFpr(benignScores, config.model.target_fpr),
-      loop,
-      trainRows: train.n,
-      details: { sizes: mlp.sizes.join('-'), members: members.length, derived_features: derivedWidth(derived), platt_a: platt.a, platt_b: platt.b, weight_pos: wPos, weight_neg: wNeg },
+      threshold: thresholdForFpr(benignProbs, config.model.target_fpr),
+      loop: mergeLoops(loops),
+      trainRows: crossfit ? all.n : o.train.n,
+      ...(crossfit ? { outOfFold: calibProbs } : {}),
+      details: { sizes: mlp.sizes.join('-'), calibration: mc.calibration, members: members.length, derived_features: derivedWidth(derived), platt_a: platt.a, platt_b: platt.b, weight_pos: weights[0], weight_neg: weights[1] },
     };
   } finally {
-    await logitSession.release();
+    await c.logitSession.release();
   }
 }
+
 
 /** One loop record for an ensemble: the first member's history and best epoch, every member's time, early stop if any stopped. */
 function mergeLoops(loops: readonly LoopResult[]): LoopResult {

@@ -16,7 +16,7 @@ import { type Dataset, type DataSource, loadLakeDataset } from './data.ts';
 import { type Fitted, fitAutoencoder, fitClassifier } from './fit.ts';
 import { flatMetrics, plots, report } from './report.ts';
 import { ScoringModel } from './scoring.ts';
-import { type Split, splitRows, subset } from './split.ts';
+import { type Split, concatDatasets, splitRows, subset } from './split.ts';
 
 export interface TrainOptions {
   config: DfpConfig;
@@ -160,9 +160,11 @@ async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: P
   let plotPaths;
   try {
     const testScores = (await model.score(p.test.x)).score;
-    const valScores = (await model.score(p.validation.x)).score;
+    // Cross-fitted models saw every validation row in some member: their validation numbers are the out-of-fold ones.
+    valReport = fitted.outOfFold
+      ? report(concatDatasets(p.train, p.validation), fitted.outOfFold, fitted.threshold)
+      : report(p.validation, (await model.score(p.validation.x)).score, fitted.threshold);
     testReport = p.test.n > 0 ? report(p.test, testScores, fitted.threshold) : undefined;
-    valReport = report(p.validation, valScores, fitted.threshold);
     plotPaths = p.test.n > 0 ? await plots(join(modelDir, 'plots'), p.test, testScores, fitted.threshold, `${kind}, test split`) : undefined;
   } finally {
     await model.release();
@@ -184,7 +186,9 @@ async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: P
     featureHash: FEATURE_LIST_HASH,
     trainedOn: {
       source: `lake table ${p.source.table} @ ${p.source.ref} (${p.source.commit.slice(0, 12)})`,
-      splitKind: config.train.split === 'time' ? `time: test from ${p.split.testMonths[0] ?? '?'}; validation ${config.train.validation_fraction} of the earlier months, stratified` : `stratified, seed ${config.train.seed}`,
+      splitKind:
+        (config.train.split === 'time' ? `time: test from ${p.split.testMonths[0] ?? '?'}; validation ${config.train.validation_fraction} of the earlier months, stratified` : `stratified, seed ${config.train.seed}`) +
+        (fitted.outOfFold ? `; cross-fitted: ${config.model.classifier.folds} stratified folds over train + validation, one member per fold, calibrated and reported on out-of-fold scores` : ''),
       splits: {
         train: { rows: p.train.n, malware: p.train.y.reduce((a, b) => a + b, 0), ...months(p.train) },
         validation: { rows: p.validation.n, malware: p.validation.y.reduce((a, b) => a + b, 0), ...months(p.validation) },

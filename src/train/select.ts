@@ -1,6 +1,6 @@
 // Classifier model selection on the training months only: family-grouped cross-validation, so a config is
 // rewarded for catching malware families it never saw (the test months are dominated by one such family).
-// Usage: node --import tsx src/train/select.ts --data <file> [--test-from 2019-10] [--folds 4] [--seed 7] [--repeats 1] [--only name,name]
+// Usage: node --import tsx src/train/select.ts --data <file> [--test-from 2019-10] [--folds 4] [--seed 7] [--repeats 1] [--only name,name] [--fprs 0.01,0.02]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,8 +103,8 @@ export async function crossValidate(d: Dataset, c: Candidate, o: { folds: number
   }
 }
 
-/** The options the preset leaves off, alone and combined, plus capacity/regularisation; each at target FPR 0.01 and 0.02. */
-export function candidates(): Candidate[] {
+/** The options the preset leaves off, alone and combined, plus capacity/regularisation and cross-fitting; each at the given target FPRs. */
+export function candidates(fprs: readonly number[] = [0.01, 0.02]): Candidate[] {
   const base: Candidate[] = [
     { name: 'preset', overrides: [] },
     { name: 'share', overrides: ['model.classifier.syscall_share=true'] },
@@ -125,19 +125,37 @@ export function candidates(): Candidate[] {
     { name: 'h128-64', overrides: ['model.classifier.hidden=[128,64]'] },
     { name: 'clip2', overrides: ['model.clip=2'] },
   ];
-  return base.flatMap((c) => [0.01, 0.02].map((fpr) => ({ name: `${c.name}@${fpr}`, overrides: [...c.overrides, `model.target_fpr=${fpr}`] })));
+  // Cross-fitting (model.classifier.calibration=crossfit): the K fold members are the model, calibrated out of fold.
+  const cf = 'model.classifier.calibration=crossfit';
+  const crossfit: Candidate[] = [
+    { name: 'cf', overrides: [cf] },
+    { name: 'cf+f10', overrides: [cf, 'model.classifier.folds=10'] },
+    { name: 'cf+share10', overrides: [cf, 'model.classifier.syscall_share=true', 'model.classifier.syscall_share_scale=10'] },
+    { name: 'cf+used', overrides: [cf, 'model.classifier.syscall_used=true'] },
+    { name: 'cf+share10+used', overrides: [cf, 'model.classifier.syscall_share=true', 'model.classifier.syscall_share_scale=10', 'model.classifier.syscall_used=true'] },
+    { name: 'cf+ls0.05', overrides: [cf, 'model.classifier.label_smoothing=0.05'] },
+    { name: 'cf+ls0.1', overrides: [cf, 'model.classifier.label_smoothing=0.1'] },
+    { name: 'cf+ls0.05+used', overrides: [cf, 'model.classifier.label_smoothing=0.05', 'model.classifier.syscall_used=true'] },
+    { name: 'cf+ls0.05+drop0.4', overrides: [cf, 'model.classifier.label_smoothing=0.05', 'model.classifier.dropout=0.4'] },
+    { name: 'cf+ls0.05+f10', overrides: [cf, 'model.classifier.label_smoothing=0.05', 'model.classifier.folds=10'] },
+    { name: 'cf+drop0.4', overrides: [cf, 'model.classifier.dropout=0.4'] },
+    { name: 'cf+h32', overrides: [cf, 'model.classifier.hidden=[32]'] },
+    { name: 'cf+h128-64', overrides: [cf, 'model.classifier.hidden=[128,64]'] },
+  ];
+  return [...base, ...crossfit].flatMap((c) => fprs.map((fpr) => ({ name: `${c.name}@${fpr}`, overrides: [...c.overrides, `model.target_fpr=${fpr}`] })));
 }
 
 async function main(argv: string[]): Promise<void> {
   const arg = (k: string): string | undefined => (argv.includes(k) ? argv[argv.indexOf(k) + 1] : undefined);
   const data = arg('--data');
-  if (!data) throw new Error('usage: select.ts --data <file> [--test-from YYYY-MM] [--folds N] [--seed N] [--repeats N] [--only a,b]');
+  if (!data) throw new Error('usage: select.ts --data <file> [--test-from YYYY-MM] [--folds N] [--seed N] [--repeats N] [--only a,b] [--fprs a,b]');
   const testFrom = arg('--test-from') ?? '2019-10';
   const folds = Number(arg('--folds') ?? 4);
   const seed = Number(arg('--seed') ?? 7);
   // Each repeat reshuffles which families share a fold: with ~13 malware per fold one partition is noisy.
   const repeats = Number(arg('--repeats') ?? 1);
   const only = arg('--only')?.split(',');
+  const fprs = (arg('--fprs') ?? '0.01,0.02').split(',').map(Number);
   const work = mkdtempSync(join(tmpdir(), 'dfp-select-load-'));
   let all: Dataset;
   try {
@@ -151,7 +169,7 @@ async function main(argv: string[]): Promise<void> {
   d.family.forEach((f, i) => d.y[i] && fams.set(f ?? '(none)', (fams.get(f ?? '(none)') ?? 0) + 1));
   console.log(`training months: ${d.n} apps, ${d.y.reduce((a, b) => a + b, 0)} malware in ${fams.size} families; ${folds} family-grouped folds`);
   const results: CvResult[] = [];
-  for (const c of candidates().filter((c) => !only || only.some((o) => c.name.startsWith(o)))) {
+  for (const c of candidates(fprs).filter((c) => !only || only.some((o) => c.name.startsWith(o)))) {
     const runs: CvResult[] = [];
     for (let k = 0; k < repeats; k++) runs.push(await crossValidate(d, c, { folds, seed: seed + k }));
     const fs = runs.flatMap((x) => x.folds);

@@ -90,3 +90,14 @@ export function subset(d: Dataset, idx: readonly number[]): Dataset {
     category: idx.map((r) => d.category[r] ?? null),
   };
 }
+
+/** `a`'s rows then `b`'s, as one Dataset (copies). */
+export function concatDatasets(a: Dataset, b: Dataset): Dataset {
+  const x = new Float32Array(a.x.length + b.x.length);
+  x.set(a.x);
+  x.set(b.x, a.x.length);
+  const y = new Uint8Array(a.n + b.n);
+  y.set(a.y);
+  y.set(b.y, a.n);
+  return { n: a.n + b.n, x, y, sha256: [...a.sha256, ...b.sha256], month: [...a.month, ...b.month], family: [...a.family, ...b.family], category: [...a.category, ...b.category] };
+}

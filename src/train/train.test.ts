@@ -113,11 +113,17 @@ test('an absurd learning rate stops with a DfpError naming train.lr and keeps th
   const train = subset(d, Array.from({ length: 90 }, (_, i) => i));
   const validation = subset(d, Array.from({ length: 30 }, (_, i) => 90 + i));
   const ck = join(tmp(), 'ck');
+  let kept = '';
   await assert.rejects(
     fitClassifier({ config: testConfig(['model=classifier', 'train.lr=1e38', ...SMALL, 'train.epochs=50'], tmp()), train, validation, progress: silentProgress, checkpointDir: ck }),
-    (e: unknown) => e instanceof DfpError && e.code === 'CONFIG_INVALID' && /diverged/.test(e.message) && /train\.lr/.test(e.message) && e.details?.checkpoint === ck,
+    (e: unknown) => {
+      kept = String(e instanceof DfpError ? e.details?.checkpoint : '');
+      return e instanceof DfpError && e.code === 'CONFIG_INVALID' && /diverged/.test(e.message) && /train\.lr/.test(e.message) && e.message.includes(kept);
+    },
   );
-  assert.ok(existsSync(join(ck, 'checkpoint.bin')) && existsSync(join(ck, 'checkpoint.json')));
+  // Cross-fitted members checkpoint under ck/fold-<k>/member-<j>; the error names the member's directory.
+  assert.ok(kept.startsWith(ck), `${kept} is under ${ck}`);
+  assert.ok(existsSync(join(kept, 'checkpoint.bin')) && existsSync(join(kept, 'checkpoint.json')));
 });
 
 test('a table with Scanners/Detection_Ratio/TimesSubmitted columns: they are never read, the feature hash is FEATURE_COLUMNS-only', async () => {

@@ -108,6 +108,11 @@ export const configSchema = z
             ensemble: z.number().int().min(1).max(16).default(1).describe('member MLPs trained with different seeds; the model averages their logits'),
             weight_decay: z.number().min(0).default(0).describe('L2 penalty weight_decay/2 · Σ‖W‖² on the weights (not the biases)'),
             label_smoothing: z.number().min(0).lt(0.5).default(0).describe('training targets become 1 - s/2 and s/2'),
+            calibration: z
+              .enum(['holdout', 'crossfit'])
+              .default('holdout')
+              .describe('holdout: train on the training part, stop early and calibrate on the validation part; crossfit: K-fold over both, the model averages the K fold members and calibrates on out-of-fold scores'),
+            folds: z.number().int().min(2).max(20).default(5).describe('calibration=crossfit: number of stratified folds (= members)'),
           })
           .strict()
           .prefault({}),
