@@ -31,6 +31,9 @@ Reads training_apps (built by \`dfp ingest\` then \`dfp transform\`), splits it 
 train.test_months months, or from train.test_from, are the test set), trains, calibrates the threshold on held-out
 benign apps for model.target_fpr and records the run (params, per-epoch metrics, data commit, ONNX model,
 preprocessing, plots, model card). The printed run_id works with \`dfp evaluate --model\`.
+The classifier is cross-fitted by default (model.classifier.calibration=crossfit, model.classifier.folds=5): one
+member per fold of the training months, averaged in the exported model, calibrated on out-of-fold scores;
+model.classifier.calibration=holdout trains one model on the training part and calibrates on the validation part.
 
 Examples:
   dfp train
