@@ -207,7 +207,7 @@ async function main(): Promise<void> {
     '',
     ...ratioLines,
     '',
-    "Peer: the issue's table names PyTorch 1.13 from Debian's python3-torch. That package runs on whatever libblas.so.3 is installed: netlib's reference BLAS when bare (the last rows), Debian's OpenBLAS with its own kernel choice once libopenblas is installed (the 'auto kernels' rows, what the ≥ 1.5× target is read against; like the issue's figures, its 2-thread rate is erratic). Forcing OpenBLAS's SkylakeX kernels (OPENBLAS_CORETYPE) is tuning beyond the stock package, reported for context.",
+    "Peer: the issue's table names PyTorch 1.13 from Debian's python3-torch. That package runs on whatever libblas.so.3 is installed: netlib's reference BLAS when bare (the last rows), Debian's OpenBLAS with its own kernel choice once libopenblas is installed (the 'auto kernels' rows, what the ≥ 1.5× target is read against). Forcing OpenBLAS's SkylakeX kernels (OPENBLAS_CORETYPE) is tuning beyond the stock package, reported for context.",
     '',
     'Notes: both engines are GEMM-bound here; onnxruntime\'s MLAS and OpenBLAS\'s AVX-512 kernels run these shapes at about the same rate, so against the tuned peer 1-thread results sit near parity. Other jobs on a shared machine show up as outlier runs (2-thread rows suffer most, spinning thread pools included); medians of round-robin runs keep the comparison fair but not quiet.',
     '',
