@@ -4,13 +4,12 @@
  * `key=value` overrides, --json (exactly one JSON document on stdout), -v, and errors as one line.
  */
 import type { Command } from 'commander';
-import { type LoadedConfig, loadConfig } from '../core/config/load.ts';
+import type { LoadedConfig } from '../core/config/load.ts';
 import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError, exitCodeFor, isDfpError, messageOf } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
 import { silentProgress } from '../core/progress.ts';
-import { createLogger, type Logger } from '../log/logger.ts';
-import { terminalProgress } from './progress-bar.ts';
+import type { Logger } from '../log/logger.ts';
 
 export interface CommandContext {
   config: DfpConfig;
@@ -53,6 +52,12 @@ export function defineAction(handler: (ctx: CommandContext, args: string[], opts
     const args = positional.filter((a) => !/^[+\w.-]+=/.test(a));
     const json = Boolean(opts.json);
     try {
+      // Loaded here, not at the top: zod, pino and cli-progress cost start-up time that --help does not need.
+      const [{ loadConfig }, { createLogger }, { terminalProgress }] = await Promise.all([
+        import('../core/config/load.ts'),
+        import('../log/logger.ts'),
+        import('./progress-bar.ts'),
+      ]);
       const loaded = loadConfig({ overrides });
       const verbose = opts.verbose ?? 0;
       const level = verbose >= 2 ? 'debug' : verbose === 1 ? 'info' : loaded.config.log.level;

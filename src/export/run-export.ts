@@ -8,9 +8,9 @@ import { sampleRows } from './sample.ts';
 import { evalTflite } from './tflite/eval.ts';
 import { exportTflite } from './tflite/export-tflite.ts';
 import { readTflite } from './tflite/read.ts';
+import type { ExportFormat } from './formats.ts';
 
-export type ExportFormat = 'onnx' | 'tflite';
-export const FORMATS: readonly ExportFormat[] = ['onnx', 'tflite'];
+export { type ExportFormat, FORMATS } from './formats.ts';
 /** Largest tolerated difference from onnxruntime on the original graph. */
 export const TOLERANCE: Record<ExportFormat, number> = { onnx: 1e-5, tflite: 1e-4 };
 

@@ -1,5 +1,5 @@
 // The table a person reads at the end of `dfp run`.
-import { formatTable } from '../cli/commands/lake.ts';
+import { formatTable } from '../cli/table.ts';
 import type { RunSummary } from './types.ts';
 
 const f = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : 'n/a');

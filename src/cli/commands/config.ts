@@ -1,6 +1,5 @@
 /** @module `dfp config show`: the resolved configuration and where it came from. */
 import type { Command } from 'commander';
-import YAML from 'yaml';
 import { defineAction, withCommonOptions } from '../context.ts';
 
 export function registerConfig(program: Command): void {
@@ -12,9 +11,12 @@ export function registerConfig(program: Command): void {
       .argument('[overrides...]', 'key=value overrides or group=preset choices')
       .addHelpText('after', '\nExamples:\n  dfp config show\n  dfp config show model=classifier lake.backend=s3 --json\n  DFP_LAKE__BACKEND=s3 dfp config show'),
   ).action(
-    defineAction(async (ctx) => ({
-      result: { config: ctx.config, presets: ctx.loaded.presets, sources: ctx.loaded.sources },
-      human: `# presets: ${Object.entries(ctx.loaded.presets).map(([g, p]) => `${g}=${p}`).join(' ')}\n${YAML.stringify(ctx.config)}`,
-    })),
+    defineAction(async (ctx) => {
+      const { default: YAML } = await import('yaml');
+      return {
+        result: { config: ctx.config, presets: ctx.loaded.presets, sources: ctx.loaded.sources },
+        human: `# presets: ${Object.entries(ctx.loaded.presets).map(([g, p]) => `${g}=${p}`).join(' ')}\n${YAML.stringify(ctx.config)}`,
+      };
+    }),
   );
 }

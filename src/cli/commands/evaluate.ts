@@ -1,7 +1,6 @@
 /** @module `dfp evaluate`: scores labelled data with a trained model and reports metrics at its calibrated threshold. */
 import type { Command } from 'commander';
 import { DfpError } from '../../core/errors.ts';
-import { runEvaluate } from '../../train/evaluate.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
 
 const f = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : 'n/a');
@@ -29,6 +28,7 @@ Examples:
   ).action(
     defineAction(async (ctx, _args, opts) => {
       if (typeof opts.model !== 'string' || typeof opts.data !== 'string') throw new DfpError('USAGE', 'give --model and --data');
+      const { runEvaluate } = await import('../../train/evaluate.ts');
       const r = await runEvaluate({
         config: ctx.config,
         model: opts.model,

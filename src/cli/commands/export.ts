@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DfpError } from '../../core/errors.ts';
-import { type ExportFormat, FORMATS, type FetchModelUri, resolveModelSource, runExport } from '../../export/index.ts';
-import { fetchModel } from '../../tracking/log-model.ts';
-import { openTracking } from '../../tracking/open.ts';
+import { type ExportFormat, FORMATS } from '../../export/formats.ts';
+import type { FetchModelUri } from '../../export/index.ts';
 import { type CommandContext, defineAction, withCommonOptions } from '../context.ts';
 
 /** Model URIs resolve through the tracking store (embedded or MLflow, as configured). */
 function uriFetcher(ctx: CommandContext, scratch: string): FetchModelUri {
   return async (uri) => {
+    const [{ fetchModel }, { openTracking }] = await Promise.all([import('../../tracking/log-model.ts'), import('../../tracking/open.ts')]);
     const t = await openTracking(ctx.config);
     try {
       return (await fetchModel(t, uri, scratch)).onnxPath;
@@ -48,6 +48,7 @@ export function registerExport(program: Command): void {
       if (!FORMATS.includes(format)) throw new DfpError('USAGE', `--format must be ${FORMATS.join(' or ')}, got '${String(opts.format)}'${/executorch|pte/i.test(String(opts.format)) ? ' (ExecuTorch models come only from PyTorch\'s export pipeline; use onnx or tflite)' : ''}`);
       const rows = Number(opts.rows);
       if (!Number.isInteger(rows) || rows < 1 || rows > 10000) throw new DfpError('USAGE', `--rows must be a whole number from 1 to 10000, got '${String(opts.rows)}'`);
+      const { resolveModelSource, runExport } = await import('../../export/index.ts');
       const scratch = mkdtempSync(join(tmpdir(), 'dfp-export-'));
       try {
         const src = await resolveModelSource(String(opts.model), uriFetcher(ctx, scratch));

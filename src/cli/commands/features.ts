@@ -3,22 +3,13 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DfpError } from '../../core/errors.ts';
 import type { AppliedRegistry, OnlineStore } from '../../core/features/types.ts';
-import { engineOptions } from '../../engine/duckdb/connection.ts';
-import { materialize } from '../../features/materialize/materialize.ts';
-import { buildDataset } from '../../features/offline/dataset.ts';
-import { openOnlineStore } from '../../features/online/open.ts';
-import { OnlineFeatureService } from '../../features/online/service.ts';
-import { applyRegistry } from '../../features/registry/apply.ts';
-import { registryFile } from '../../features/registry/load.ts';
-import { selectFeatures } from '../../features/registry/select.ts';
-import { RegistryStore } from '../../features/registry/store.ts';
-import { openLake } from '../../lake/open.ts';
 import type { ObjectLake } from '../../lake/repository.ts';
 import { type CommandContext, type CommandOutput, defineAction, toJson, withCommonOptions } from '../context.ts';
 
 const OVERRIDES: [string, string] = ['[overrides...]', 'key=value config overrides, e.g. store.online=redis'];
 
 async function withLake<T>(ctx: CommandContext, fn: (lake: ObjectLake) => Promise<T>): Promise<T> {
+  const { openLake } = await import('../../lake/open.ts');
   const lake = await openLake(ctx.config);
   try {
     return await fn(lake);
@@ -28,6 +19,7 @@ async function withLake<T>(ctx: CommandContext, fn: (lake: ObjectLake) => Promis
 }
 
 async function withStore<T>(ctx: CommandContext, fn: (store: OnlineStore) => Promise<T>): Promise<T> {
+  const { openOnlineStore } = await import('../../features/online/open.ts');
   const store = await openOnlineStore(ctx.config);
   try {
     return await fn(store);
@@ -39,7 +31,8 @@ async function withStore<T>(ctx: CommandContext, fn: (store: OnlineStore) => Pro
 const list = (v: unknown): string[] | undefined =>
   typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
 
-function loadApplied(ctx: CommandContext, opts: Record<string, unknown>): AppliedRegistry {
+async function loadApplied(ctx: CommandContext, opts: Record<string, unknown>): Promise<AppliedRegistry> {
+  const { RegistryStore } = await import('../../features/registry/store.ts');
   return new RegistryStore(ctx.config.workspace).load(typeof opts.registryVersion === 'string' ? opts.registryVersion : undefined);
 }
 
@@ -63,6 +56,7 @@ export function registerFeatures(program: Command): void {
   ).action(
     defineAction(async (ctx, _args, opts): Promise<CommandOutput> => {
       const ref = typeof opts.ref === 'string' ? opts.ref : ctx.config.lake.default_branch;
+      const [{ registryFile }, { applyRegistry }] = await Promise.all([import('../../features/registry/load.ts'), import('../../features/registry/apply.ts')]);
       const file = registryFile(ctx.config);
       const r = await withLake(ctx, (lake) => applyRegistry({ lake, workspace: ctx.config.workspace, file, ref }));
       const views = r.applied.registry.views.map((v) => ({ name: v.name, source: v.source, features: v.features.length, ttl_seconds: v.ttl_seconds }));
@@ -92,7 +86,12 @@ export function registerFeatures(program: Command): void {
       .addHelpText('after', '\nExamples:\n  dfp features dataset --entities apps.csv --views syscalls,static --out train.parquet\n  dfp features dataset --entities apps.parquet --features syscalls:read,permissions:INTERNET --out x.parquet --json'),
   ).action(
     defineAction(async (ctx, _args, opts): Promise<CommandOutput> => {
-      const applied = loadApplied(ctx, opts);
+      const applied = await loadApplied(ctx, opts);
+      const [{ selectFeatures }, { buildDataset }, { engineOptions }] = await Promise.all([
+        import('../../features/registry/select.ts'),
+        import('../../features/offline/dataset.ts'),
+        import('../../engine/duckdb/connection.ts'),
+      ]);
       const selection = selectFeatures(applied.registry, { features: list(opts.features), views: list(opts.views) });
       const ref = typeof opts.ref === 'string' ? opts.ref : ctx.config.lake.default_branch;
       const r = await withLake(ctx, (lake) =>
@@ -128,10 +127,11 @@ export function registerFeatures(program: Command): void {
       .addHelpText('after', '\nExamples:\n  dfp features materialize\n  dfp features materialize --views syscalls store.online=redis --json'),
   ).action(
     defineAction(async (ctx, _args, opts): Promise<CommandOutput> => {
-      const applied = loadApplied(ctx, {});
+      const applied = await loadApplied(ctx, {});
       const ref = typeof opts.ref === 'string' ? opts.ref : ctx.config.lake.default_branch;
       const start = date(opts.start, '--start');
       const end = date(opts.end, '--end');
+      const [{ materialize }, { engineOptions }] = await Promise.all([import('../../features/materialize/materialize.ts'), import('../../engine/duckdb/connection.ts')]);
       const reports = await withLake(ctx, (lake) =>
         withStore(ctx, (store) =>
           materialize({
@@ -170,7 +170,8 @@ export function registerFeatures(program: Command): void {
       .addHelpText('after', '\nExamples:\n  dfp features get --entity 3f2a… --features syscalls:read --json'),
   ).action(
     defineAction(async (ctx, _args, opts): Promise<CommandOutput> => {
-      const applied = loadApplied(ctx, {});
+      const applied = await loadApplied(ctx, {});
+      const { OnlineFeatureService } = await import('../../features/online/service.ts');
       const entity = String(opts.entity);
       const r = await withStore(ctx, async (store) => {
         const service = new OnlineFeatureService(store, applied);
@@ -192,7 +193,7 @@ export function registerFeatures(program: Command): void {
       .argument(...OVERRIDES),
   ).action(
     defineAction(async (ctx, _args, opts): Promise<CommandOutput> => {
-      const applied = loadApplied(ctx, opts);
+      const applied = await loadApplied(ctx, opts);
       return {
         result: applied,
         human: `registry ${applied.version} (applied ${applied.applied_at} against ${applied.lake_ref} ${applied.lake_commit.slice(0, 12)})\n${toJson(

@@ -1,7 +1,6 @@
 /** @module `dfp ingest`: load KronoDroid data from a file, folder, URL or Kaggle into the versioned lake. */
 import type { Command } from 'commander';
-import { runIngest, type IngestResult } from '../../ingest/ingest.ts';
-import { openLake } from '../../lake/open.ts';
+import type { IngestResult } from '../../ingest/ingest.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
 
 const n = (v: number) => v.toLocaleString('en-US');
@@ -45,6 +44,7 @@ Examples:
       ),
   ).action(
     defineAction(async (ctx, _args, opts) => {
+      const [{ runIngest }, { openLake }] = await Promise.all([import('../../ingest/ingest.ts'), import('../../lake/open.ts')]);
       const lake = await openLake(ctx.config);
       try {
         const result = await runIngest({

@@ -2,14 +2,14 @@
 import type { Command } from 'commander';
 import { DfpError } from '../../core/errors.ts';
 import type { Commit, LakeDiff, TableDiff } from '../../core/lake/types.ts';
-import { literal, openDuckDb, queryRows, engineOptions } from '../../engine/duckdb/connection.ts';
-import { openLake } from '../../lake/open.ts';
 import type { ObjectLake } from '../../lake/repository.ts';
-import { type CommandContext, type CommandOutput, defineAction, toJson, withCommonOptions } from '../context.ts';
+import { type CommandContext, type CommandOutput, defineAction, withCommonOptions } from '../context.ts';
+import { formatTable } from '../table.ts';
 
 const OVERRIDES: [string, string] = ['[overrides...]', 'key=value config overrides, e.g. lake.backend=s3'];
 
 async function withLake(ctx: CommandContext, fn: (lake: ObjectLake) => Promise<CommandOutput>): Promise<CommandOutput> {
+  const { openLake } = await import('../../lake/open.ts');
   const lake = await openLake(ctx.config);
   try {
     return await fn(lake);
@@ -28,17 +28,6 @@ function arg(args: string[], i: number, name: string): string {
   const v = args[i];
   if (v === undefined) throw new DfpError('USAGE', `missing <${name}>`);
   return v;
-}
-
-/** Compact aligned text table; long cells are cut so one wide value does not wreck the layout. */
-export function formatTable(headers: string[], rows: unknown[][], maxCell = 40): string {
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? toJson(v) : String(v);
-    return s.length > maxCell ? `${s.slice(0, maxCell - 1)}…` : s;
-  };
-  const text = [headers, ...rows.map((r) => r.map(cell))];
-  const widths = headers.map((_, i) => Math.max(...text.map((r) => (r[i] ?? '').length)));
-  return text.map((r) => r.map((c, i) => (i === r.length - 1 ? c : (c ?? '').padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
 }
 
 const short = (id: string) => id.slice(0, 12);
@@ -244,6 +233,7 @@ export function registerLake(program: Command): void {
         }
         // Read by commit id, not by ref, so a branch moving meanwhile cannot mix two versions.
         const path = await l.tablePath(commit.id, table);
+        const { engineOptions, literal, openDuckDb, queryRows } = await import('../../engine/duckdb/connection.ts');
         const conn = await openDuckDb(engineOptions(ctx.config));
         try {
           const rows = await queryRows(conn, `SELECT * FROM read_parquet(${literal(path)}) LIMIT ${n}`);

@@ -1,9 +1,9 @@
 /** @module `dfp models …`: the model registry — list models, show versions and aliases, promote a version. */
 import type { Command } from 'commander';
 import { DfpError } from '../../core/errors.ts';
-import { STAGES, type Stage, promote } from '../../core/tracking/index.ts';
+import { STAGES, type Stage } from '../../core/tracking/types.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
-import { formatTable } from './lake.ts';
+import { formatTable } from '../table.ts';
 import { withTracking } from './runs.ts';
 
 const OVERRIDES: [string, string] = ['[overrides...]', 'key=value config overrides, e.g. tracking.uri=http://127.0.0.1:5000'];
@@ -81,6 +81,7 @@ export function registerModels(program: Command): void {
         if (!/^\d+$/.test(version)) throw new DfpError('USAGE', `<version> must be a version number, got '${version}'`);
         const alias = String(opts.alias);
         const previous = await t.getVersionByAlias(name, alias);
+        const { promote } = await import('../../core/tracking/index.ts');
         let v = await promote(t, name, version, alias);
         if (opts.stage !== undefined) {
           const stage = STAGES.find((s) => s.toLowerCase() === String(opts.stage).toLowerCase());

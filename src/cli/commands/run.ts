@@ -1,9 +1,6 @@
 /** @module `dfp run`: the whole job — ingest, transform, features, train both models, evaluate, register (champion/challenger), export — cached per step. */
 import type { Command } from 'commander';
-import { loadConfig } from '../../core/config/load.ts';
 import { DfpError } from '../../core/errors.ts';
-import { runPipeline } from '../../pipeline/run.ts';
-import { humanSummary } from '../../pipeline/summary.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
 
 const OVERRIDE = /^[+\w.-]+=/;
@@ -43,6 +40,11 @@ Examples:
       if (args.length) throw new DfpError('USAGE', `unexpected argument '${args[0]}'; overrides are key=value`);
       const configured = (ctx.config.orchestration as Record<string, unknown>).champion_metric;
       const metric = typeof opts.metric === 'string' ? opts.metric : typeof configured === 'string' ? configured : 'roc_auc';
+      const [{ loadConfig }, { runPipeline }, { humanSummary }] = await Promise.all([
+        import('../../core/config/load.ts'),
+        import('../../pipeline/run.ts'),
+        import('../../pipeline/summary.ts'),
+      ]);
       const summary = await runPipeline({
         config: ctx.config,
         modelConfig: (kind) => loadConfig({ overrides: [...overrides, `model=${kind}`, `model.name=${kind}`] }).config,

@@ -2,13 +2,13 @@
 import type { Command } from 'commander';
 import { DfpError } from '../../core/errors.ts';
 import type { Run, Tracking } from '../../core/tracking/index.ts';
-import { openTracking } from '../../tracking/open.ts';
 import { type CommandContext, type CommandOutput, defineAction, toJson, withCommonOptions } from '../context.ts';
-import { formatTable } from './lake.ts';
+import { formatTable } from '../table.ts';
 
 const OVERRIDES: [string, string] = ['[overrides...]', 'key=value config overrides, e.g. tracking.uri=http://127.0.0.1:5000'];
 
 export async function withTracking(ctx: CommandContext, fn: (t: Tracking) => Promise<CommandOutput>): Promise<CommandOutput> {
+  const { openTracking } = await import('../../tracking/open.ts');
   const t = await openTracking(ctx.config);
   try {
     return await fn(t);

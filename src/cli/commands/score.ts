@@ -1,7 +1,6 @@
 /** @module `dfp score`: batch-score a KronoDroid file or lake table with a trained model, in constant memory. */
 import type { Command } from 'commander';
 import { DfpError } from '../../core/errors.ts';
-import { runScore } from '../../score/score.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
 
 export function registerScore(program: Command): void {
@@ -31,6 +30,7 @@ Examples:
     defineAction(async (ctx, _args, opts) => {
       const batchRows = Number(opts.batchRows);
       if (!Number.isInteger(batchRows) || batchRows < 1 || batchRows > 1_000_000) throw new DfpError('USAGE', `--batch-rows must be a whole number from 1 to 1000000, got '${String(opts.batchRows)}'`);
+      const { runScore } = await import('../../score/score.ts');
       const r = await runScore({
         config: ctx.config,
         model: String(opts.model),

@@ -1,7 +1,6 @@
 /** @module `dfp serve`: the scoring API (Fastify) on the model the registry alias points at, until SIGINT/SIGTERM. */
 import type { Command } from 'commander';
 import { DfpError } from '../../core/errors.ts';
-import { startServer } from '../../serve/start.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
 
 export function registerServe(program: Command): void {
@@ -24,6 +23,7 @@ export function registerServe(program: Command): void {
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DfpError('USAGE', `--port must be a whole number from 0 to 65535, got '${String(opts.port)}'`);
       }
       const host = opts.host === undefined ? undefined : String(opts.host);
+      const { startServer } = await import('../../serve/start.ts');
       const server = await startServer(ctx.config, { host, port, log: ctx.log });
       const model = server.holder.current?.batcher.scorer.ref;
       const hello = `dfp serve listening on ${server.url}\nAPI docs: ${server.docsUrl}\n${model ? `model: ${model.name} version ${model.version} (alias ${server.holder.alias})` : `no model loaded yet for alias ${server.holder.alias} (${server.holder.lastError ?? 'unknown'}); /readyz answers 503 until one is`}\n`;

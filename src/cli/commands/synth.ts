@@ -1,8 +1,6 @@
 /** @module `dfp synth`: synthetic KronoDroid-shaped rows for scale tests, benchmarks and offline demos. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { engineOptions } from '../../engine/duckdb/connection.ts';
-import { synthesize } from '../../synth/synthesize.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
 
 export function registerSynth(program: Command): void {
@@ -21,6 +19,7 @@ export function registerSynth(program: Command): void {
       ),
   ).action(
     defineAction(async (ctx, _args, opts) => {
+      const [{ engineOptions }, { synthesize }] = await Promise.all([import('../../engine/duckdb/connection.ts'), import('../../synth/synthesize.ts')]);
       const result = await synthesize({
         from: resolve(String(opts.from)),
         out: resolve(String(opts.out)),

@@ -1,6 +1,6 @@
 /** @module `dfp train`: trains the configured model (autoencoder or classifier) on the lake's training_apps table. */
 import type { Command } from 'commander';
-import { type TrainResult, runTrain } from '../../train/run.ts';
+import type { TrainResult } from '../../train/run.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
 
 const f = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : 'n/a');
@@ -42,6 +42,7 @@ Examples:
       ),
   ).action(
     defineAction(async (ctx, _args, opts) => {
+      const { runTrain } = await import('../../train/run.ts');
       const result = await runTrain({ config: ctx.config, progress: ctx.progress, ...(opts.ref === undefined ? {} : { ref: String(opts.ref) }) });
       ctx.log.info({ run_id: result.run_id, model: result.model }, 'train done');
       return { result, human: human(result) };

@@ -2,12 +2,10 @@
 import { resolve } from 'node:path';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { engineOptions } from '../../engine/duckdb/connection.ts';
-import { openLake } from '../../lake/open.ts';
 import { DEFAULT_PROJECT } from '../../transform/defaults.ts';
-import { type TransformResult, runTransform } from '../../transform/run.ts';
+import type { TransformResult } from '../../transform/run.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
-import { formatTable } from './lake.ts';
+import { formatTable } from '../table.ts';
 
 function humanReport(r: TransformResult): string {
   const rows = Object.entries(r.models).map(([name, m]) => [
@@ -46,6 +44,11 @@ Examples:
       ),
   ).action(
     defineAction(async (ctx, _args, opts) => {
+      const [{ engineOptions }, { openLake }, { runTransform }] = await Promise.all([
+        import('../../engine/duckdb/connection.ts'),
+        import('../../lake/open.ts'),
+        import('../../transform/run.ts'),
+      ]);
       const lake = await openLake(ctx.config);
       try {
         const result = await runTransform({
