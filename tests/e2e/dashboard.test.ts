@@ -61,7 +61,8 @@ describe('dfp dashboard in Chromium', { timeout: 600_000 }, () => {
     await server?.stop();
     if (Object.keys(timings).length) {
       const lines = Object.entries(timings).map(([p, ms]) => `  ${p.padEnd(12)} ${ms.toFixed(0).padStart(5)} ms`);
-      console.log(`first load on loopback (navigation start → page data rendered):\n${lines.join('\n')}`);
+      // Diagnostic only: the speed target (< 1 s per page) is measured and judged by `npm run bench:dashboard`.
+      console.log(`first load on loopback (navigation start → page data rendered; not asserted, see npm run bench:dashboard):\n${lines.join('\n')}`);
       mkdirSync(OUT, { recursive: true });
       writeFileSync(join(OUT, 'first-load.json'), `${JSON.stringify(timings, null, 1)}\n`);
     }
@@ -231,11 +232,5 @@ describe('dfp dashboard in Chromium', { timeout: 600_000 }, () => {
     assert.deepEqual([info.version, info.kind], ['2', 'classifier']);
     await shot('models-promoted');
     noConsoleErrors('models after promotion');
-  });
-
-  test('first load of every page is under 1 s on loopback', (t) => {
-    if (!need(t)) return;
-    t.diagnostic(Object.entries(timings).map(([p, ms]) => `${p} ${ms.toFixed(0)} ms`).join(', '));
-    for (const [p, ms] of Object.entries(timings)) assert.ok(ms < 1000, `${p} took ${ms.toFixed(0)} ms`);
   });
 });
