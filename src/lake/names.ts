@@ -27,8 +27,21 @@ export const TAGS = 'refs/tags/';
 
 export const branchKey = (name: string) => `${HEADS}${name}`;
 export const tagKey = (name: string) => `${TAGS}${name}`;
-export const commitKey = (id: string) => `commits/${id}.json`;
-export const objectKey = (hash: string) => `objects/${hash}.parquet`;
+
+export const COMMITS = 'commits/';
+export const OBJECTS = 'objects/';
+
+export const commitKey = (id: string) => `${COMMITS}${id}.json`;
+export const objectKey = (hash: string) => `${OBJECTS}${hash}.parquet`;
+
+/** What a key in the lake's own folders names, or null when it is not named like a lake object. */
+export function parseObjectKey(key: string): { kind: 'commit' | 'table'; id: string } | null {
+  const commit = /^commits\/([0-9a-f]{64})\.json$/.exec(key);
+  if (commit?.[1]) return { kind: 'commit', id: commit[1] };
+  const table = /^objects\/([0-9a-f]{64})\.parquet$/.exec(key);
+  if (table?.[1]) return { kind: 'table', id: table[1] };
+  return null;
+}
 
 /** Refs hold the commit id and a newline, like git; compare-and-swap compares this exact text. */
 export const refValue = (id: string) => `${id}\n`;

@@ -11,6 +11,8 @@ import type {
   Commit,
   CommitRequest,
   CommitResult,
+  GcOptions,
+  GcReport,
   LakeDiff,
   RefInfo,
   TableDiff,
@@ -19,6 +21,7 @@ import type {
 } from '../core/lake/types.ts';
 import { type DuckDBConnection, type EngineOptions, openDuckDb } from '../engine/duckdb/connection.ts';
 import { canonicalJson, sha256File, sha256Hex } from './canonical.ts';
+import { collectGarbage } from './gc.ts';
 import {
   HEADS,
   TAGS,
@@ -27,6 +30,7 @@ import {
   checkTableName,
   commitKey,
   objectKey,
+  parseObjectKey,
   parseRef,
   refValue,
   tagKey,
@@ -173,7 +177,10 @@ export class ObjectLake implements VersionedLake {
       throw new DfpError('INPUT_INVALID', `key column '${key}' is not in ${file}; columns: ${info.columns.map((c) => c.name).join(', ')}`, { file, key });
     }
     const objKey = objectKey(contentHash);
-    if (!(await this.store.exists(objKey))) await this.store.putFile(objKey, file);
+    // Reusing a stored object renews its age (touch), so gc's grace period covers it until this commit's
+    // ref moves, even if it was an old orphan a minute ago. Stores without touch fall back to exists().
+    const stored = this.store.touch ? await this.store.touch(objKey) : await this.store.exists(objKey);
+    if (!stored) await this.store.putFile(objKey, file);
     return { content_hash: contentHash, rows: info.rows, schema_hash: info.schema_hash, columns: info.columns, ...(key !== undefined ? { key } : {}) };
   }
 
@@ -314,6 +321,18 @@ export class ObjectLake implements VersionedLake {
       }
     }
     return { from: a.id, to: b.id, tables };
+  }
+
+  async gc(options: GcOptions): Promise<GcReport> {
+    const report = await collectGarbage(this, options);
+    if (!report.dry_run) {
+      // Deleted commits must not linger in the cache of a long-lived lake (a server) and still resolve.
+      for (const item of report.items) {
+        const named = item.action === 'delete' ? parseObjectKey(item.key) : null;
+        if (named?.kind === 'commit') this.commits.delete(named.id);
+      }
+    }
+    return report;
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,8 @@
-/** @module `dfp lake …`: inspect and manage the versioned lake (log, branches, tags, diff, tables, rows). */
+/** @module `dfp lake …`: inspect and manage the versioned lake (log, branches, tags, diff, tables, rows, gc). */
 import type { Command } from 'commander';
+import { parseDuration } from '../../core/duration.ts';
 import { DfpError } from '../../core/errors.ts';
-import type { Commit, LakeDiff, TableDiff } from '../../core/lake/types.ts';
+import type { Commit, GcReport, LakeDiff, TableDiff } from '../../core/lake/types.ts';
 import type { ObjectLake } from '../../lake/repository.ts';
 import { type CommandContext, type CommandOutput, defineAction, withCommonOptions } from '../context.ts';
 import { formatTable } from '../table.ts';
@@ -74,6 +75,71 @@ function diffText(diff: LakeDiff): string {
     diff.tables.map((d) => [d.table, d.status, d.rows_before, d.rows_after, counts(d), d.schema_changed ? 'changed' : '']),
   )}`;
 }
+
+function bytesText(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** Items listed in the text output; --json has them all. */
+const GC_SHOWN = 20;
+
+function gcText(r: GcReport, grace: string): string {
+  const lines = [
+    r.dry_run ? 'dry run: nothing deleted (run with --apply to delete)' : `deleted ${plural(r.deleted, 'object')}, ${bytesText(r.bytes)} reclaimed`,
+    `lake         ${r.location}`,
+    `refs         ${plural(r.branches, 'branch', 'branches')}, ${plural(r.tags, 'tag')}`,
+    `reachable    ${plural(r.reachable_objects, 'object')}, ${bytesText(r.reachable_bytes)} (kept)`,
+    r.unreachable_objects === 0
+      ? 'unreachable  none'
+      : `unreachable  ${plural(r.unreachable_objects, 'object')}: ${r.deletable} older than the ${grace} grace period` +
+        `${r.dry_run ? ` (${bytesText(r.bytes)} reclaimable)` : ''}, ${r.skipped_young} younger (kept, ${bytesText(r.skipped_young_bytes)})`,
+  ];
+  if (r.items.length > 0) {
+    lines.push(
+      '',
+      formatTable(
+        ['ACTION', 'KIND', 'KEY', 'SIZE', 'AGE'],
+        r.items.slice(0, GC_SHOWN).map((i) => [i.action === 'keep-young' ? 'keep (young)' : r.dry_run ? 'would delete' : 'deleted', i.kind, i.key, bytesText(i.bytes), `${i.age_seconds}s`]),
+        80,
+      ),
+    );
+    if (r.items.length > GC_SHOWN) lines.push(`… and ${r.items.length - GC_SHOWN} more (see --json)`);
+  }
+  if (r.missing_objects.length > 0) {
+    lines.push('', `warning: ${plural(r.missing_objects.length, 'table object')} that reachable commits name are missing from the store, e.g. ${r.missing_objects[0]}`);
+  }
+  if (r.ignored_keys > 0) lines.push(`note: ${plural(r.ignored_keys, 'key')} in commits/ and objects/ not named like lake objects were left alone`);
+  if (!r.pending_uploads_checked) lines.push('note: this store cannot list unfinished uploads; none were looked for');
+  return lines.join('\n');
+}
+
+const GC_HELP = `
+What is kept: every branch and tag, every commit they reach (the whole history, so time travel keeps
+working) and every table those commits hold, ingest's quarantine table included. What goes: commit and
+table objects that nothing reaches (left by a writer killed mid-commit, or by the loser of a CONFLICT
+race) and unfinished uploads (temp files of the local store, incomplete S3 multipart uploads).
+
+Grace period: an unreachable object younger than --grace (default 1h) is never deleted, because a writer
+running right now stores its objects before it moves its branch. Keep it longer than your longest commit;
+use 0s only when nothing else writes to the lake.
+
+Dry run by default: without --apply, gc deletes nothing and reports what it would delete and the bytes it
+would reclaim. The commit a CONFLICT error reports as "stored but not applied" is unreachable too: keep it
+with \`dfp lake branch create <name> --from <id>\` before gc --apply removes it.
+
+Examples:
+  dfp lake gc                               # report only
+  dfp lake gc --apply                       # delete unreachable objects older than 1 hour
+  dfp lake gc --apply --grace 30m --json
+  dfp lake gc lake.backend=s3`;
 
 export function registerLake(program: Command): void {
   const lake = program
@@ -247,5 +313,24 @@ export function registerLake(program: Command): void {
         }
       }),
     ),
+  );
+
+  withCommonOptions(
+    lake
+      .command('gc')
+      .description('garbage-collect objects no branch or tag reaches (dry run unless --apply)')
+      .option('--apply', 'delete the unreachable objects older than the grace period (default: only report)')
+      .option('--grace <duration>', 'keep unreachable objects younger than this, e.g. 30m, 2h, 0s', '1h')
+      .argument(...OVERRIDES)
+      .addHelpText('after', GC_HELP),
+  ).action(
+    defineAction((ctx, _args, opts) => {
+      const grace = String(opts.grace);
+      const graceMs = parseDuration(grace, '--grace');
+      return withLake(ctx, async (l) => {
+        const report = await l.gc({ graceMs, apply: Boolean(opts.apply), progress: ctx.progress });
+        return { result: report, human: gcText(report, grace) };
+      });
+    }),
   );
 }

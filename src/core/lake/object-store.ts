@@ -5,6 +5,28 @@
  * in src/lake/backends/; the core stays free of SDKs and engines.
  */
 
+/** An object as a detailed listing reports it: garbage collection needs its size and age. */
+export interface StoredObject {
+  key: string;
+  size: number;
+  /** When the object was last written or touched. */
+  modified: Date;
+}
+
+/**
+ * An upload a writer started and never finished (it was killed): not an object yet, but it holds space
+ * — a temp file in a directory store, an incomplete multipart upload in S3.
+ */
+export interface PendingUpload {
+  /** The key it was writing. */
+  key: string;
+  /** The backend's handle for discarding it (a temp file's path, an S3 upload id). */
+  id: string;
+  size: number;
+  /** Its last sign of life (a temp file's mtime, an S3 upload's newest part). */
+  modified: Date;
+}
+
 export interface ObjectStore {
   /** Human description: a directory or s3://bucket/prefix. */
   readonly location: string;
@@ -27,6 +49,23 @@ export interface ObjectStore {
    * small ref objects: this is the single point where concurrent writers are serialised.
    */
   compareAndSwap(key: string, expected: string | undefined, next: string): Promise<boolean>;
+  /**
+   * Like list, with size and last-modified time. Optional: a store that cannot tell ages cannot be
+   * garbage-collected safely (the grace period needs them), and gc says so.
+   */
+  listStored?(prefix: string): Promise<StoredObject[]>;
+  /** Removes many objects in few requests; no error for keys already gone. Absent: delete one by one. */
+  deleteMany?(keys: string[]): Promise<void>;
+  /**
+   * Resets an existing object's age without rewriting it, so a writer that reuses a stored object keeps
+   * it inside gc's grace period until its commit is referenced. False when the object does not exist or
+   * cannot be touched; the caller then uploads it again.
+   */
+  touch?(key: string): Promise<boolean>;
+  /** Unfinished uploads whose target key starts with prefix. */
+  listPendingUploads?(prefix: string): Promise<PendingUpload[]>;
+  /** Discards an unfinished upload; no error when it is already gone. */
+  discardPendingUpload?(upload: PendingUpload): Promise<void>;
   /** The object as a local file path when the store is a local directory, so readers need no copy. */
   localPath?(key: string): string | undefined;
   /** Releases clients and sockets. */

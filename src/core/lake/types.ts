@@ -5,6 +5,7 @@
  * adapter (branches, commits and merges through its REST API) can implement the same interface later
  * without touching anything that calls it.
  */
+import type { Progress } from '../progress.ts';
 
 /** A table as recorded in a commit. The Parquet object is content-addressed, so equal data = equal hash. */
 export interface TableEntry {
@@ -89,6 +90,59 @@ export interface LakeDiff {
   tables: TableDiff[];
 }
 
+export interface GcOptions {
+  /**
+   * Unreachable objects younger than this are kept: a concurrent writer may have stored them and not
+   * yet moved its branch ref.
+   */
+  graceMs: number;
+  /** False: report what would be deleted and delete nothing (dry run). */
+  apply: boolean;
+  /** The moment ages are measured from; default now (tests pass a later moment instead of waiting). */
+  now?: Date;
+  progress?: Progress;
+}
+
+/** One unreachable thing gc found: a commit object, a table object or an unfinished upload. */
+export interface GcItem {
+  key: string;
+  kind: 'commit' | 'table' | 'upload';
+  bytes: number;
+  modified: string;
+  age_seconds: number;
+  /** delete: older than the grace period (deleted when applied); keep-young: inside it. */
+  action: 'delete' | 'keep-young';
+}
+
+export interface GcReport {
+  dry_run: boolean;
+  location: string;
+  grace_seconds: number;
+  branches: number;
+  tags: number;
+  /** Commit and table objects some branch or tag reaches; never deleted. */
+  reachable_objects: number;
+  reachable_bytes: number;
+  /** Every unreachable object and unfinished upload, young ones included. */
+  unreachable_objects: number;
+  /** Unreachable but younger than the grace period: kept. */
+  skipped_young: number;
+  skipped_young_bytes: number;
+  /** Unreachable and older than the grace period: what --apply deletes. */
+  deletable: number;
+  /** What this run deleted: 0 in a dry run. */
+  deleted: number;
+  /** Size of the deletable objects: reclaimable in a dry run, reclaimed when applied. */
+  bytes: number;
+  /** Keys in the lake's folders that are not named like lake objects: never touched. */
+  ignored_keys: number;
+  /** Table objects a reachable commit names but the store lacks: the lake is damaged there. */
+  missing_objects: string[];
+  /** False when the store cannot list unfinished uploads, so none were looked for. */
+  pending_uploads_checked: boolean;
+  items: GcItem[];
+}
+
 export interface VersionedLake {
   /** Human description of where the lake lives (a directory, s3://bucket/prefix, a lakeFS repo). */
   readonly location: string;
@@ -113,6 +167,12 @@ export interface VersionedLake {
   /** A local Parquet path holding the table at ref (downloaded and cached when the store is remote). */
   tablePath(ref: string, table: string): Promise<string>;
   diff(from: string, to: string): Promise<LakeDiff>;
+  /**
+   * Garbage collection: finds objects no branch or tag reaches (left by killed writers and lost
+   * CONFLICT races) and, when applied, deletes those older than the grace period. Optional: a backend
+   * with its own GC (lakeFS) leaves it out.
+   */
+  gc?(options: GcOptions): Promise<GcReport>;
   /** Releases engine connections and network clients. Optional so simple implementations can skip it. */
   close?(): Promise<void>;
 }

@@ -61,13 +61,13 @@ export class Fixtures {
 }
 
 /** Rows keyed k01..kNN with a value column, for diffs and time travel. */
-const keyed = (keys: number[], value: (k: number) => string) =>
+export const keyed = (keys: number[], value: (k: number) => string) =>
   keys.length === 0
     ? `SELECT 'x' AS sha256, 'x' AS label WHERE false`
     : keys.map((k) => `SELECT 'k${String(k).padStart(2, '0')}' AS sha256, '${value(k)}' AS label`).join(' UNION ALL ');
-const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+export const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
-function expectDfp(code: string, check?: (e: DfpError) => void) {
+export function expectDfp(code: string, check?: (e: DfpError) => void) {
   return (e: unknown) => {
     assert.ok(e instanceof DfpError, `expected DfpError, got ${String(e)}`);
     assert.equal(e.code, code, e.message);
@@ -358,7 +358,7 @@ export async function lakeContract(t: TestContext, env: ContractEnv): Promise<vo
 }
 
 /** Runs commit-child.ts with a pause point, waits until it is there, then SIGKILLs it. */
-async function runChildUntil(spec: StoreSpec, point: PausePoint, args: string[], cache: string): Promise<void> {
+export async function runChildUntil(spec: StoreSpec, point: PausePoint, args: string[], cache: string): Promise<void> {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, DFP_LAKE_PAUSE_AT: point, DFP_LAKE_CHILD_SPEC: JSON.stringify(spec), DFP_LAKE_CHILD_CACHE: cache },

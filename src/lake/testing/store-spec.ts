@@ -6,7 +6,7 @@ import { S3ObjectStore } from '../backends/s3/s3-store.ts';
 
 export type StoreSpec =
   | { backend: 'local'; root: string }
-  | { backend: 's3'; endpoint: string; bucket: string; prefix: string; multipartThreshold?: number; partSize?: number };
+  | { backend: 's3'; endpoint: string; bucket: string; prefix: string; multipartThreshold?: number; partSize?: number; deleteBatchSize?: number };
 
 export function storeFromSpec(spec: StoreSpec): ObjectStore {
   if (spec.backend === 'local') return new LocalObjectStore(spec.root);
@@ -21,5 +21,6 @@ export function storeFromSpec(spec: StoreSpec): ObjectStore {
     forcePathStyle: true,
     multipartThreshold: spec.multipartThreshold,
     partSize: spec.partSize,
+    deleteBatchSize: spec.deleteBatchSize,
   });
 }

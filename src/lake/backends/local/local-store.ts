@@ -1,10 +1,10 @@
 // The local-directory object store: one file per key, writes made atomic with temp file + fsync +
 // rename, and compare-and-swap serialised by an O_EXCL lock file next to the ref.
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join, posix, sep } from 'node:path';
 import { DfpError, messageOf } from '../../../core/errors.ts';
-import type { ObjectStore } from '../../../core/lake/object-store.ts';
+import type { ObjectStore, PendingUpload, StoredObject } from '../../../core/lake/object-store.ts';
 import { pausePoint } from '../../pause-point.ts';
 import { withFileLock } from './file-lock.ts';
 
@@ -18,6 +18,16 @@ export interface LocalStoreOptions {
 /** Internal files (temp files, locks) that list() must never report as objects. */
 function isInternal(name: string): boolean {
   return name.startsWith('.') || name.endsWith('.lock') || name.endsWith('.lock.break');
+}
+
+/** A temp file of an unfinished atomic write (see atomically): `.<name>.tmp-<pid>-<8 hex>` beside its target. */
+const TEMP_FILE = /^\.(.+)\.tmp-\d+-[0-9a-f]{8}$/;
+
+/** A file found by a walk: its path relative to the root (posix), its name and its folder. */
+interface FileEntry {
+  rel: string;
+  name: string;
+  folder: string;
 }
 
 function errno(e: unknown): string | undefined {
@@ -112,10 +122,47 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<string[]> {
-    // Walk only the deepest folder the prefix names, then filter by the full string prefix.
+    return (await this.files(prefix)).filter((f) => !isInternal(f.name) && f.rel.startsWith(prefix)).map((f) => f.rel);
+  }
+
+  async listStored(prefix: string): Promise<StoredObject[]> {
+    const out: StoredObject[] = [];
+    for (const key of await this.list(prefix)) {
+      const info = await this.statOrNull(key, this.path(key));
+      if (info) out.push({ key, size: info.size, modified: info.mtime });
+    }
+    return out;
+  }
+
+  async listPendingUploads(prefix: string): Promise<PendingUpload[]> {
+    const out: PendingUpload[] = [];
+    for (const f of await this.files(prefix)) {
+      const target = TEMP_FILE.exec(f.name)?.[1];
+      if (target === undefined) continue;
+      const key = f.folder ? posix.join(f.folder, target) : target;
+      if (!key.startsWith(prefix)) continue;
+      const info = await this.statOrNull(f.rel, join(this.root, ...f.rel.split('/')));
+      if (info) out.push({ key, id: f.rel, size: info.size, modified: info.mtime });
+    }
+    return out;
+  }
+
+  async discardPendingUpload(upload: PendingUpload): Promise<void> {
+    const parts = upload.id.split('/');
+    // Only ever a temp file inside the root: the id comes from listPendingUploads, but check anyway.
+    if (parts.some((p) => p === '' || p === '.' || p === '..') || !TEMP_FILE.test(parts[parts.length - 1] ?? '')) {
+      throw new DfpError('INTERNAL', `not a pending upload: '${upload.id}'`);
+    }
+    await rm(join(this.root, ...parts), { force: true }).catch((e: unknown) => {
+      throw storageError('delete', upload.id, e);
+    });
+  }
+
+  /** Every file in the folders the prefix can reach, internal ones included; callers filter. */
+  private async files(prefix: string): Promise<FileEntry[]> {
+    // Walk only the deepest folder the prefix names; the caller filters by the full string prefix.
     const slash = prefix.lastIndexOf('/');
-    const folder = slash < 0 ? '' : prefix.slice(0, slash);
-    const out: string[] = [];
+    const out: FileEntry[] = [];
     const walk = async (rel: string): Promise<void> => {
       let entries;
       try {
@@ -125,21 +172,46 @@ export class LocalObjectStore implements ObjectStore {
         throw storageError('list', prefix, e);
       }
       for (const entry of entries) {
-        if (isInternal(entry.name)) continue;
         const key = rel ? posix.join(rel, entry.name) : entry.name;
         if (entry.isDirectory()) {
-          if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(key);
-        } else if (key.startsWith(prefix)) out.push(key);
+          if (!isInternal(entry.name) && (key.startsWith(prefix) || prefix.startsWith(`${key}/`))) await walk(key);
+        } else out.push({ rel: key, name: entry.name, folder: rel });
       }
     };
-    await walk(folder);
+    await walk(slash < 0 ? '' : prefix.slice(0, slash));
     return out;
+  }
+
+  /** stat, or null when the file vanished since it was listed (a concurrent delete or rename). */
+  private async statOrNull(key: string, path: string): Promise<{ size: number; mtime: Date } | null> {
+    try {
+      return await stat(path);
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return null;
+      throw storageError('stat', key, e);
+    }
   }
 
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true }).catch((e: unknown) => {
       throw storageError('delete', key, e);
     });
+  }
+
+  async deleteMany(keys: string[]): Promise<void> {
+    for (const key of keys) await this.delete(key);
+  }
+
+  async touch(key: string): Promise<boolean> {
+    const path = this.path(key);
+    const now = new Date();
+    try {
+      await utimes(path, now, now);
+      return true;
+    } catch {
+      // Missing, or not touchable: either way the caller writes the object again, which is always correct.
+      return false;
+    }
   }
 
   async compareAndSwap(key: string, expected: string | undefined, next: string): Promise<boolean> {

@@ -10,17 +10,21 @@ import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { DfpError, messageOf } from '../../../core/errors.ts';
-import type { ObjectStore } from '../../../core/lake/object-store.ts';
+import type { ObjectStore, PendingUpload, StoredObject } from '../../../core/lake/object-store.ts';
 import { pausePoint } from '../../pause-point.ts';
 
 export interface S3StoreOptions {
@@ -37,6 +41,8 @@ export interface S3StoreOptions {
   multipartThreshold?: number;
   /** Part size of multipart uploads (S3 minimum: 5 MiB). Default 16 MiB. */
   partSize?: number;
+  /** Keys per DeleteObjects request (S3 maximum: 1000). Default 1000; tests lower it to cross a batch edge. */
+  deleteBatchSize?: number;
 }
 
 interface AwsError {
@@ -67,6 +73,7 @@ export class S3ObjectStore implements ObjectStore {
   private readonly root: string;
   private readonly multipartThreshold: number;
   private readonly partSize: number;
+  private readonly deleteBatchSize: number;
   private readonly endpointLabel: string;
 
   constructor(opts: S3StoreOptions) {
@@ -76,6 +83,7 @@ export class S3ObjectStore implements ObjectStore {
     this.location = `s3://${opts.bucket}/${prefix}`;
     this.multipartThreshold = opts.multipartThreshold ?? 64 * 1024 * 1024;
     this.partSize = Math.max(opts.partSize ?? 16 * 1024 * 1024, 5 * 1024 * 1024);
+    this.deleteBatchSize = Math.min(Math.max(1, opts.deleteBatchSize ?? 1000), 1000);
     const endpoint = opts.endpoint || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
     this.endpointLabel = endpoint ?? 'AWS S3';
     // dfp supports Node 20 on purpose; the SDK's multi-line "future versions need Node 22" warning on
@@ -214,20 +222,121 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const out: string[] = [];
+    return (await this.listStored(prefix)).map((o) => o.key);
+  }
+
+  async listStored(prefix: string): Promise<StoredObject[]> {
+    const out: StoredObject[] = [];
     let token: string | undefined;
     try {
       do {
         const res = await this.client.send(
           new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(prefix), ContinuationToken: token }),
         );
-        for (const obj of res.Contents ?? []) if (obj.Key) out.push(obj.Key.slice(this.root.length));
+        for (const obj of res.Contents ?? []) {
+          if (obj.Key) out.push({ key: obj.Key.slice(this.root.length), size: obj.Size ?? 0, modified: obj.LastModified ?? new Date(0) });
+        }
         token = res.IsTruncated ? res.NextContinuationToken : undefined;
       } while (token);
     } catch (e) {
       throw this.fail('list', prefix, e);
     }
     return out;
+  }
+
+  async deleteMany(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += this.deleteBatchSize) {
+      const batch = keys.slice(i, i + this.deleteBatchSize);
+      let res;
+      try {
+        res = await this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((k) => ({ Key: this.key(k) })), Quiet: true } }),
+        );
+      } catch (e) {
+        throw this.fail('delete', batch[0] ?? '', e);
+      }
+      // DeleteObjects answers 200 even when some keys failed; those are listed in Errors.
+      const failed = (res.Errors ?? []).filter((err) => err.Code !== 'NoSuchKey');
+      if (failed.length > 0) {
+        const first = failed[0];
+        throw new DfpError('STORAGE', `${this.location}: could not delete ${failed.length} object(s), e.g. '${first?.Key}': ${first?.Code} ${first?.Message ?? ''}`.trim(), {
+          keys: failed.map((err) => err.Key),
+        });
+      }
+    }
+  }
+
+  async touch(key: string): Promise<boolean> {
+    // A copy onto itself with replaced (empty) metadata is S3's way to renew LastModified server-side.
+    const source = `${this.bucket}/${this.key(key).split('/').map(encodeURIComponent).join('/')}`;
+    try {
+      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.key(key), CopySource: source, MetadataDirective: 'REPLACE' }));
+      return true;
+    } catch {
+      // Missing, or not copyable (over 5 GiB, or not allowed): the caller uploads it again, always correct.
+      return false;
+    }
+  }
+
+  async listPendingUploads(prefix: string): Promise<PendingUpload[]> {
+    const out: PendingUpload[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    try {
+      do {
+        const res = await this.client.send(
+          new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.key(prefix), KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        );
+        for (const u of res.Uploads ?? []) {
+          if (!u.Key || !u.UploadId) continue;
+          const parts = await this.uploadedParts(u.Key, u.UploadId);
+          if (!parts) continue;
+          const started = u.Initiated ?? new Date(0);
+          out.push({
+            key: u.Key.slice(this.root.length),
+            id: u.UploadId,
+            size: parts.size,
+            modified: parts.newest && parts.newest > started ? parts.newest : started,
+          });
+        }
+        keyMarker = res.IsTruncated ? res.NextKeyMarker : undefined;
+        uploadIdMarker = res.IsTruncated ? res.NextUploadIdMarker : undefined;
+      } while (keyMarker);
+    } catch (e) {
+      throw this.fail('list uploads under', prefix, e);
+    }
+    return out;
+  }
+
+  /** Total size and newest part of an unfinished upload: a part uploaded recently means a live writer. */
+  private async uploadedParts(fullKey: string, uploadId: string): Promise<{ size: number; newest: Date | undefined } | null> {
+    let size = 0;
+    let newest: Date | undefined;
+    let marker: string | undefined;
+    do {
+      let res;
+      try {
+        res = await this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: fullKey, UploadId: uploadId, PartNumberMarker: marker }));
+      } catch (e) {
+        // Completed or aborted since it was listed: no longer pending.
+        if ((e as AwsError).name === 'NoSuchUpload' || isNotFound(e)) return null;
+        throw e;
+      }
+      for (const p of res.Parts ?? []) {
+        size += p.Size ?? 0;
+        if (p.LastModified && (!newest || p.LastModified > newest)) newest = p.LastModified;
+      }
+      marker = res.IsTruncated ? res.NextPartNumberMarker : undefined;
+    } while (marker);
+    return { size, newest };
+  }
+
+  async discardPendingUpload(upload: PendingUpload): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key(upload.key), UploadId: upload.id }));
+    } catch (e) {
+      if (!isNotFound(e) && (e as AwsError).name !== 'NoSuchUpload') throw this.fail('abort upload of', upload.key, e);
+    }
   }
 
   async delete(key: string): Promise<void> {
