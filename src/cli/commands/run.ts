@@ -38,6 +38,10 @@ Examples:
     const overrides = (Array.isArray(raw[0]) ? (raw[0] as string[]) : []).filter((a) => OVERRIDE.test(a));
     await defineAction(async (ctx, args, opts) => {
       if (args.length) throw new DfpError('USAGE', `unexpected argument '${args[0]}'; overrides are key=value`);
+      // Refuse rather than silently run locally what the user asked to run elsewhere.
+      if (ctx.config.orchestration.name !== 'local') {
+        throw new DfpError('CONFIG_INVALID', `orchestration.name=${ctx.config.orchestration.name} is not available yet: dfp run executes its steps in this process; use orchestration=local`, { key: 'orchestration.name' });
+      }
       const configured = (ctx.config.orchestration as Record<string, unknown>).champion_metric;
       const metric = typeof opts.metric === 'string' ? opts.metric : typeof configured === 'string' ? configured : 'roc_auc';
       const [{ loadConfig }, { runPipeline }, { humanSummary }] = await Promise.all([
