@@ -36,6 +36,14 @@ test('real subset: train both models, evaluate their run ids on the raw file (te
     assert.equal(ev.n, 611, 'the rows of 2019-10..12: apps seen in training are left out');
     assert.equal(ev.positives, 117);
     results[model] = ev as Record<string, number>;
+    // The human report carries the same confusion counts and per-family detection as the JSON document.
+    const text = runDfp(['evaluate', '--model', String(trained.run_id), '--data', REAL_2019], env);
+    assert.equal(text.code, 0, text.stderr);
+    const c = ev.confusion as Record<string, number>;
+    assert.match(text.stdout, new RegExp(`^malware\\s+${c.tp}\\s+${c.fn}$`, 'm'));
+    assert.match(text.stdout, new RegExp(`^benign\\s+${c.fp}\\s+${c.tn}$`, 'm'));
+    const top = (ev.per_family as { group: string; n: number; detected: number }[])[0]!;
+    assert.match(text.stdout, new RegExp(`^${top.group.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+${top.n}\\s+${top.detected}\\s`, 'm'));
     t.diagnostic(`${model}: roc_auc ${ev.roc_auc} pr_auc ${ev.pr_auc} precision ${ev.precision} recall ${ev.recall} f1 ${ev.f1} fpr ${ev.fpr}`);
   }
   assert.ok(results.autoencoder!.roc_auc! >= ACCEPT.autoencoder.roc_auc, `autoencoder roc_auc ${results.autoencoder!.roc_auc}`);

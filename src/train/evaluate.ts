@@ -4,11 +4,13 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError, messageOf } from '../core/errors.ts';
+import type { Evaluation, GroupDetection } from '../core/ml/eval/index.ts';
 import type { Progress } from '../core/progress.ts';
 import { engineOptions } from '../engine/duckdb/connection.ts';
 import { openLake } from '../lake/open.ts';
 import { fetchModel, openTracking } from '../tracking/index.ts';
 import { type Dataset, type DataSource, loadFileDataset, loadLakeDataset } from './data.ts';
+import type { PlotPaths } from '../evaluate/index.ts';
 import { flatMetrics, plots, report } from './report.ts';
 import { ScoringModel } from './scoring.ts';
 import { subset } from './split.ts';
@@ -70,7 +72,17 @@ async function openData(o: EvaluateOptions): Promise<{ data: Dataset; source: Da
   }
 }
 
-export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, unknown>> {
+/** The --json document of `dfp evaluate`: the issue's contract keys first, then what the report adds. */
+export interface EvaluateResult extends Evaluation {
+  excluded_seen: number;
+  per_family: GroupDetection[];
+  per_category: GroupDetection[];
+  model: { kind: string; run_id: string; dir: string; target_fpr: number };
+  data: { source: string; kind: string; commit: string | undefined; digest: string; rows: number; months: string[] };
+  plots?: PlotPaths;
+}
+
+export async function runEvaluate(o: EvaluateOptions): Promise<EvaluateResult> {
   const { model, cleanup } = await openModel(o.config, o.model);
   try {
     const { data: all, source } = await openData(o);
@@ -89,7 +101,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<Record<string, un
       per_family: r.perGroup.family,
       per_category: r.perGroup.category,
       model: { kind: model.metadata.kind, run_id: model.metadata.run_id, dir: model.dir, target_fpr: model.metadata.target_fpr },
-      data: { source: source.ref, kind: source.kind, commit: source.commit || undefined, digest: source.digest, rows: all.n, months: months.length ? [months[0], months[months.length - 1]] : [] },
+      data: { source: source.ref, kind: source.kind, commit: source.commit || undefined, digest: source.digest, rows: all.n, months: months.length ? [months[0]!, months[months.length - 1]!] : [] },
       ...(plotPaths ? { plots: plotPaths } : {}),
     };
   } finally {

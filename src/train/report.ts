@@ -29,6 +29,7 @@ export async function plots(dir: string, d: Dataset, scores: Float32Array, thres
 }
 
 /** The CLI's flat metrics object: the Evaluation keys plus the confusion matrix. */
-export function flatMetrics(m: Evaluation): Record<string, unknown> {
+/** The split's metrics as a plain JSON record (also usable where an Evaluation is expected). */
+export function flatMetrics(m: Evaluation): Evaluation & Record<string, unknown> {
   return { n: m.n, positives: m.positives, roc_auc: m.roc_auc, pr_auc: m.pr_auc, precision: m.precision, recall: m.recall, f1: m.f1, fpr: m.fpr, threshold: m.threshold, confusion: m.confusion };
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { DfpError } from '../../core/errors.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
+import { formatTable } from '../table.ts';
 
 const f = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : 'n/a');
 
@@ -23,7 +24,7 @@ from measures the held-out rows only.
 
 Examples:
   dfp evaluate --model <run_id> --data ../shared/kronodroid/kronodroid-real-2019.csv --json
-  dfp evaluate --model models:/dfp-classifier@production --data main`,
+  dfp evaluate --model models:/kronodroid_detector@production --data main`,
       ),
   ).action(
     defineAction(async (ctx, _args, opts) => {
@@ -37,9 +38,14 @@ Examples:
         ...(typeof opts.plots === 'string' ? { plotsDir: opts.plots } : {}),
         progress: ctx.progress,
       });
+      const c = r.confusion;
+      const groups = r.per_family.length ? r.per_family : r.per_category;
       const human = [
         `${String(r.n)} apps (${String(r.positives)} malware), ${String(r.excluded_seen)} seen in training left out`,
         `roc_auc ${f(r.roc_auc)}  pr_auc ${f(r.pr_auc)}  precision ${f(r.precision)}  recall ${f(r.recall)}  f1 ${f(r.f1)}  fpr ${f(r.fpr)}  threshold ${String(r.threshold)}`,
+        '',
+        formatTable(['', 'flagged', 'not flagged'], [['malware', c.tp, c.fn], ['benign', c.fp, c.tn]]),
+        ...(groups.length ? ['', formatTable([r.per_family.length ? 'family' : 'category', 'malware', 'detected', 'rate'], groups.map((g) => [g.group, g.n, g.detected, g.rate.toFixed(3)]))] : []),
       ].join('\n');
       return { result: r, human };
     }),
