@@ -30,7 +30,12 @@ test('real subset: train both models, evaluate their run ids on the raw file (te
     assert.equal(typeof trained.run_id, 'string');
     assert.equal(typeof (trained.metrics as Record<string, unknown>).roc_auc, 'number');
     assert.match(String((trained.artifacts as Record<string, unknown>).onnx), /model\.onnx$/);
-    assert.equal(typeof (trained.training as Record<string, unknown>).seconds, 'number');
+    const training = trained.training as Record<string, unknown>;
+    assert.equal(typeof training.seconds, 'number');
+    // The detector is cross-fitted: 5 members, every training-period app used (train + validation).
+    const split = trained.split as Record<string, number>;
+    if (model === 'classifier') assert.deepEqual([training.members, training.calibration, training.train_rows], [5, 'crossfit', split.train! + split.validation!]);
+    else assert.deepEqual([training.members, training.calibration], [1, 'holdout']);
     const ev = json(runDfp(['evaluate', '--model', String(trained.run_id), '--data', REAL_2019, '--json'], env), `evaluate ${model}`);
     for (const k of ['n', 'positives', 'roc_auc', 'pr_auc', 'precision', 'recall', 'f1', 'fpr', 'threshold']) assert.equal(typeof ev[k], 'number', k);
     assert.equal(ev.n, 611, 'the rows of 2019-10..12: apps seen in training are left out');

@@ -34,7 +34,11 @@ export interface TrainResult {
   artifacts: Record<string, string>;
   data: { ref: string; commit: string; table: string; digest: string; rows: number };
   split: { kind: string; train: number; validation: number; test: number; train_months: string[]; test_months: string[] };
-  training: { epochs_run: number; best_epoch: number; stopped_early: boolean; seconds: number; train_rows: number };
+  /**
+   * epochs_run/best_epoch are the first member's; calibration says where the threshold and the validation metrics come
+   * from: 'holdout' (the validation part) or 'crossfit' (out-of-fold scores of train + validation).
+   */
+  training: { epochs_run: number; best_epoch: number; stopped_early: boolean; seconds: number; train_rows: number; members: number; calibration: 'holdout' | 'crossfit' };
 }
 
 function months(d: Dataset): { from?: string; to?: string } {
@@ -237,6 +241,8 @@ async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: P
       stopped_early: fitted.loop.stoppedEarly,
       seconds: Math.round(fitted.loop.seconds * 100) / 100,
       train_rows: fitted.trainRows,
+      members: typeof fitted.details.members === 'number' ? fitted.details.members : 1,
+      calibration: fitted.outOfFold ? 'crossfit' : 'holdout',
     },
   };
 }

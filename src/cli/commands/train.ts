@@ -7,10 +7,13 @@ const f = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x.toFix
 
 function human(r: TrainResult): string {
   const m = r.metrics;
+  const v = r.validation;
   return [
     `trained ${r.model} in ${r.training.seconds}s (${r.training.epochs_run} epochs, best ${r.training.best_epoch}${r.training.stopped_early ? ', stopped early' : ''})`,
     `data: ${r.data.table} @ ${r.data.ref} (${r.data.commit.slice(0, 12)}), ${r.split.kind} split: train ${r.split.train}, validation ${r.split.validation}, test ${r.split.test}` +
       (r.split.test_months.length ? ` (test months ${r.split.test_months[0]}..${r.split.test_months[r.split.test_months.length - 1]})` : ''),
+    ...(r.training.members > 1 ? [`members: ${r.training.members} MLPs averaged (${r.training.calibration === 'crossfit' ? 'one per cross-fitting fold' : 'one per seed'}); epochs above are the first member's`] : []),
+    `validation (${r.training.calibration === 'crossfit' ? `out-of-fold, ${String(v.n)} apps` : `${String(v.n)} apps`}): roc_auc ${f(v.roc_auc)}  f1 ${f(v.f1)}  fpr ${f(v.fpr)}`,
     `test: roc_auc ${f(m.roc_auc)}  pr_auc ${f(m.pr_auc)}  precision ${f(m.precision)}  recall ${f(m.recall)}  f1 ${f(m.f1)}  fpr ${f(m.fpr)}  threshold ${String(m.threshold)}`,
     `run_id: ${r.run_id}`,
     `model: ${r.artifacts.model_dir} (${r.artifacts.model_uri})`,
