@@ -75,6 +75,28 @@ export function writeCsv(dir: string, name: string, n: number, opts: { layout?: 
   return path;
 }
 
+/**
+ * n rows that make it through transform and train: INTERNET is a 0/1 flag (the SQL schema test), the layout's
+ * date columns spread over `months` months of 2019 (a time split needs several), malware call `read` more.
+ */
+export function writeTrainableCsv(dir: string, name: string, n: number, opts: { layout?: Layout; first?: number; months?: number } = {}): string {
+  const months = opts.months ?? 6;
+  const over: Record<number, Record<string, string>> = {};
+  for (let k = 0; k < n; k++) {
+    const i = (opts.first ?? 0) + k;
+    const day = `2019-${String(1 + (k % months)).padStart(2, '0')}-15`;
+    over[k + 1] = {
+      INTERNET: String(i % 3 === 0 ? 0 : 1),
+      read: String(i % 2 ? 40 + (i % 9) : i % 5),
+      'Highest-date': day,
+      HighestModDate: day,
+      LastModDate: day,
+      year_month: `${day.slice(0, 8)}01`,
+    };
+  }
+  return writeCsv(dir, name, n, { ...(opts.layout ? { layout: opts.layout } : {}), first: opts.first ?? 0, over });
+}
+
 /** Prepares `files` in a scratch work directory; `existing` maps table → Parquet already "in the lake". */
 export async function prepare(files: InputFile[], existing: Record<string, string> = {}, table?: string, onePass = true): Promise<PreparedIngest> {
   const work = scratch('dfp-ingest-work-');

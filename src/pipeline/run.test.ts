@@ -1,5 +1,6 @@
 // `dfp run` end to end on the real subset, through the real binary: the JSON contract, a fully cached
-// re-run, a failing step that names itself and a resume, and champion/challenger across two configs.
+// re-run, a failing step that names itself and a resume, and champion/challenger across two configs;
+// and on small self-made files, the emulator capture (data=kronodroid_emulator) from ingest to export.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runDfp } from '../../tests/support/cli.ts';
 import { REAL_2019, haveRealData } from '../../tests/support/shared-data.ts';
+import { literal, openDuckDb, queryRows } from '../engine/duckdb/connection.ts';
+import { configFor, shaOf, writeTrainableCsv } from '../ingest/testing.ts';
+import { openLake } from '../lake/open.ts';
 import type { RunSummary } from './types.ts';
 
 // Few epochs: these tests check the orchestration, not model quality.
@@ -117,4 +121,44 @@ test('dfp run with orchestration.name=kubeflow is refused naming the key, not si
   assert.equal(err.details?.key, 'orchestration.name');
   assert.match(err.message, /orchestration=local/);
   assert.ok(!existsSync(join(home, 'runs', 'pipeline', 'state.json')), 'no step ran');
+});
+
+/** sha256 of training_apps at a data commit, read back from the workspace's lake. */
+async function trainingShas(home: string, commit: string): Promise<string[]> {
+  const lake = await openLake(configFor(home));
+  const conn = await openDuckDb({ threads: 1 });
+  try {
+    const path = await lake.tablePath(commit, 'training_apps');
+    return (await queryRows<{ sha256: string }>(conn, `SELECT sha256 FROM read_parquet(${literal(path)}) ORDER BY sha256`)).map((r) => r.sha256);
+  } finally {
+    conn.closeSync();
+    await lake.close();
+  }
+}
+
+test('dfp run data=kronodroid_emulator --source <emulator file>: every step runs on the emulator rows, not the real ones already in the lake', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'dfp-run-emulator-'));
+  // Small self-made files (no ../shared needed): real-device rows are loaded first, so reading them would show.
+  const real = writeTrainableCsv(home, 'real.csv', 30, { layout: 'official-real', first: 0 });
+  const emulator = writeTrainableCsv(home, 'emulator.csv', 40, { layout: 'official-emulator', first: 1000 });
+  const ingested = runDfp(['ingest', '--source', real], { DFP_HOME: home });
+  assert.equal(ingested.code, 0, ingested.stderr);
+
+  const r = run(home, ['data=kronodroid_emulator'], emulator);
+  assert.equal(r.code, 0, r.stderr);
+  const s = r.summary as RunSummary;
+  assert.equal(s.status, 'succeeded');
+  assert.deepEqual(statuses(s), Object.fromEntries(STEPS.map((n) => [n, 'ran'])));
+  assert.deepEqual([s.data?.table, s.data?.rows, s.data?.raw_table], ['training_apps', 40, 'kronodroid_emulator']);
+  assert.deepEqual(await trainingShas(home, s.data_commit), Array.from({ length: 40 }, (_, k) => shaOf(1000 + k)).sort());
+  assert.deepEqual(Object.keys(s.models).sort(), MODELS);
+  for (const name of MODELS) assert.ok(existsSync(s.exports[name]!.onnx), name);
+
+  // Same source, other capture: ingest is cached, the transform is not (data.table is part of its key).
+  const back = run(home, ['data.table=kronodroid_real'], emulator);
+  assert.equal(back.code, 0, back.stderr);
+  const b = back.summary as RunSummary;
+  assert.equal(b.steps.ingest?.status, 'cached');
+  assert.equal(b.steps.transform?.status, 'ran');
+  assert.deepEqual([b.data?.rows, b.data?.raw_table], [30, 'kronodroid_real']);
 });

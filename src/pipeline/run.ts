@@ -67,7 +67,7 @@ export async function runPipeline(o: PipelineOptions): Promise<RunSummary> {
     const transform = await runner.step('transform', () => transformStep(env, ingest));
     const dataCommit = transform.commit;
     summary.data_commit = dataCommit;
-    summary.data = { table: o.config.train.table, rows: transform.rows[o.config.train.table] ?? 0, ingest_commit: ingest.commit };
+    summary.data = { table: o.config.train.table, rows: transform.rows[o.config.train.table] ?? 0, ingest_commit: ingest.commit, raw_table: o.config.data.table };
     await runner.step('features', () => featuresStep(env, dataCommit));
 
     const plans: ModelPlan[] = PIPELINE_MODELS.map((p) => ({ ...p, config: o.modelConfig(p.kind) }));

@@ -10,7 +10,7 @@ export function humanSummary(s: RunSummary): string {
   const lines = [
     formatTable(['STEP', 'STATUS', 'SECONDS'], steps),
     '',
-    `data: ${s.data?.table ?? '?'} ${s.data ? s.data.rows.toLocaleString('en') : '?'} rows at commit ${s.data_commit.slice(0, 12)} (source ${s.source})`,
+    `data: ${s.data?.table ?? '?'} ${s.data ? s.data.rows.toLocaleString('en') : '?'} rows from ${s.data?.raw_table ?? '?'} at commit ${s.data_commit.slice(0, 12)} (source ${s.source})`,
     '',
     formatTable(
       ['MODEL', 'VERSION', 'ROC_AUC', 'PR_AUC', 'F1', 'FPR', 'PRODUCTION', 'DECISION'],

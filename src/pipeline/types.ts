@@ -50,7 +50,8 @@ export interface RunSummary {
   workspace: string;
   source: string;
   data_commit: string;
-  data: { table: string; rows: number; ingest_commit: string } | null;
+  /** raw_table: the capture the transform read (data.table). */
+  data: { table: string; rows: number; ingest_commit: string; raw_table: string } | null;
   steps: Record<string, { status: StepStatus; seconds: number; error?: string }>;
   models: Record<string, ModelSummary>;
   exports: Record<string, { version: string; onnx: string; tflite: string }>;

@@ -32,6 +32,14 @@ export interface TransformOptions {
   workDir: string;
   progress?: Progress;
   author?: string;
+  /**
+   * Lake tables that replace the ones sources.yml declares, by 'source.table' (e.g. 'kronodroid.raw' →
+   * 'kronodroid_emulator'): how config picks the capture without editing the project. Keys the project
+   * does not declare are ignored, so a custom --project need not have them.
+   */
+  sourceTables?: Record<string, string>;
+  /** What to tell the user when a source table is not at the ref (default: load it with `dfp ingest`). */
+  loadHint?: (missing: string, present: readonly string[]) => string;
 }
 
 export interface ModelReport {
@@ -51,6 +59,8 @@ export interface TransformResult {
   branch: string;
   /** The commit inputs were read from. */
   read_from: string;
+  /** Each source the run's models read ('source.table') → the lake table it resolved to. */
+  sources: Record<string, string>;
   models: Record<string, ModelReport>;
   tests: TestResult[];
 }
@@ -69,6 +79,20 @@ export function expandSql(project: Project, model: ModelDef): string {
     if (cols === undefined) throw new DfpError('INPUT_INVALID', `${at}: unknown macro ${call.name}(); known: ref, source, config, columns, sum, count_nonzero`);
     return cols;
   }).replace(/[\s;]+$/, '');
+}
+
+/** The project with the caller's source-table overrides applied (same sources, other lake tables). */
+function withSourceTables(project: Project, overrides: Record<string, string>): Project {
+  if (Object.keys(overrides).length === 0) return project;
+  const sources = project.sources.map((d) => {
+    const table = overrides[`${d.source}.${d.table}`];
+    return table === undefined ? d : { ...d, lakeTable: table };
+  });
+  for (const m of project.models.values()) {
+    const clash = sources.find((s) => s.lakeTable === m.name);
+    if (clash) throw new DfpError('INPUT_INVALID', `source ${clash.source}.${clash.table} cannot read lake table '${m.name}': a model of the project writes it`, { table: m.name });
+  }
+  return { ...project, sources };
 }
 
 const zeroTests = (): TestCounts => ({ passed: 0, failed: 0, warned: 0 });
@@ -90,7 +114,7 @@ async function registerParquet(conn: DuckDBConnection, name: string, file: strin
 export async function runTransform(opts: TransformOptions): Promise<TransformResult> {
   const { lake, branch } = opts;
   const progress = opts.progress ?? silentProgress;
-  const project = loadProject(opts.project);
+  const project = withSourceTables(loadProject(opts.project), opts.sourceTables ?? {});
   const deps = new Map([...project.models.values()].map((m) => [m.name, m.parsed.refs]));
   const order = topoOrder(deps);
   const selected = selectModels(deps, opts.select ?? []);
@@ -120,6 +144,7 @@ export async function runTransform(opts: TransformOptions): Promise<TransformRes
     const states: Record<string, ModelState> = {};
     const reports: Record<string, ModelReport> = {};
     const files: Record<string, string> = {};
+    const readSources: Record<string, string> = {};
     progress.start('transform', run.length, 'models');
     for (const [i, name] of run.entries()) {
       const model = project.models.get(name) as ModelDef;
@@ -131,9 +156,16 @@ export async function runTransform(opts: TransformOptions): Promise<TransformRes
         const lakeTable = project.sources.find((d) => d.source === s.source && d.table === s.table)?.lakeTable as string;
         const entry = from.tables[lakeTable];
         if (!entry) {
-          throw new DfpError('NOT_FOUND', `${model.file}: source ${s.source}.${s.table} is lake table '${lakeTable}', which is not at ${opts.ref ?? branch} (${from.id.slice(0, 12)}); load it first, e.g. \`dfp ingest\``, { model: name, table: lakeTable });
+          const hint = opts.loadHint?.(lakeTable, Object.keys(from.tables).sort()) ?? 'load it first, e.g. `dfp ingest`';
+          throw new DfpError('NOT_FOUND', `${model.file}: source ${s.source}.${s.table} is lake table '${lakeTable}', which is not at ${opts.ref ?? branch} (${from.id.slice(0, 12)}); ${hint}`, {
+            model: name,
+            source: `${s.source}.${s.table}`,
+            table: lakeTable,
+          });
         }
+        // The table name is part of the key (and of the expanded SQL): switching capture rebuilds.
         inputs[lakeTable] = entry.content_hash;
+        readSources[`${s.source}.${s.table}`] = lakeTable;
       }
       for (const r of model.parsed.refs) inputs[r] = (states[r] as ModelState).fingerprint;
 
@@ -259,7 +291,7 @@ export async function runTransform(opts: TransformOptions): Promise<TransformRes
       commit = result.id;
       unchanged = result.unchanged;
     }
-    return { commit, unchanged, branch, read_from: from.id, models: reports, tests: results };
+    return { commit, unchanged, branch, read_from: from.id, sources: readSources, models: reports, tests: results };
   } finally {
     progress.stop();
     conn.closeSync();

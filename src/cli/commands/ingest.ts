@@ -5,7 +5,8 @@ import { defineAction, withCommonOptions } from '../context.ts';
 
 const n = (v: number) => v.toLocaleString('en-US');
 
-export function humanSummary(r: IngestResult): string {
+/** `dataTable`: the configured data.table, to point out when this ingest filled another capture than transform reads. */
+export function humanSummary(r: IngestResult, dataTable?: string): string {
   const lines = [
     `${r.status === 'committed' ? 'committed' : 'unchanged, no new commit:'} ${r.commit.slice(0, 12)} on ${r.branch}`,
     `input ${n(r.input_rows)} rows: ${n(r.loaded_rows)} loaded, ${n(r.quarantined_rows)} quarantined`,
@@ -16,6 +17,11 @@ export function humanSummary(r: IngestResult): string {
   if (r.quarantined_rows > 0) {
     lines.push(`top quarantine reasons: ${r.reasons.slice(0, 5).map((x) => `${x.reason} ${n(x.rows)}`).join(', ')}`);
     lines.push(`quarantined rows: ${r.quarantine}${r.quarantine_table ? ` (and lake table '${r.quarantine_table}')` : ''}`);
+  }
+  const written = Object.keys(r.tables);
+  if (dataTable !== undefined && written.length > 0 && !written.includes(dataTable)) {
+    // Ingest writes by layout; transform reads data.table. Say so instead of letting a transform read the other capture.
+    lines.push(`note: dfp transform reads data.table=${dataTable}, not ${written.join(', ')}; to transform this data: dfp transform data.table=${written[0] ?? ''}`);
   }
   return lines.join('\n');
 }
@@ -29,7 +35,7 @@ export function registerIngest(program: Command): void {
       .option('--source <src>', 'a .csv/.csv.gz/.zip/.parquet file or folder, an http(s) URL, kaggle:<owner>/<dataset> or kronodroid:real|emulator (default: data.source)')
       .option('--branch <name>', 'branch to commit to (default: lake.default_branch)')
       .option('-m, --message <text>', 'commit message (default: "ingest <source>")')
-      .option('--table <name>', 'target table (default: kronodroid_real or kronodroid_emulator, by layout)')
+      .option('--table <name>', 'target table (default: kronodroid_real or kronodroid_emulator, by layout; dfp transform reads data.table)')
       .addHelpText(
         'after',
         `
@@ -39,7 +45,7 @@ Kaggle credentials: KAGGLE_API_TOKEN, KAGGLE_USERNAME + KAGGLE_KEY, or ~/.kaggle
 
 Examples:
   dfp ingest --source ./kronodroid-real-2019.csv
-  dfp ingest --source kronodroid:emulator --json
+  dfp ingest data=kronodroid_emulator   # the emulator archives; then: dfp transform data=kronodroid_emulator
   dfp ingest --source kaggle:owner/dataset --branch exp -m "refresh"`,
       ),
   ).action(
@@ -56,7 +62,7 @@ Examples:
           lake,
           progress: ctx.progress,
         });
-        return { result, human: humanSummary(result) };
+        return { result, human: humanSummary(result, ctx.config.data.table) };
       } finally {
         await lake.close();
       }

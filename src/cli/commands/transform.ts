@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_PROJECT } from '../../transform/defaults.ts';
+import { DEFAULT_PROJECT, ingestHint, sourceTablesFor } from '../../transform/defaults.ts';
 import type { TransformResult } from '../../transform/run.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
 import { formatTable } from '../table.ts';
@@ -17,8 +17,9 @@ function humanReport(r: TransformResult): string {
     m.seconds.toFixed(2),
   ]);
   const warnings = r.tests.filter((t) => t.status === 'warn').map((t) => `warning: ${t.model}${t.column ? `.${t.column}` : ''} ${t.test}: ${t.message}`);
+  const read = Object.entries(r.sources).map(([s, t]) => `read ${s} from lake table ${t} at ${r.read_from.slice(0, 12)}`);
   const tail = r.unchanged ? `nothing changed; ${r.branch} stays at ${r.commit.slice(0, 12)}` : `committed ${r.commit.slice(0, 12)} on ${r.branch}`;
-  return [formatTable(['MODEL', 'STATUS', 'AS', 'ROWS', 'TESTS', 'SECONDS'], rows, 60), ...warnings, tail].join('\n');
+  return [formatTable(['MODEL', 'STATUS', 'AS', 'ROWS', 'TESTS', 'SECONDS'], rows, 60), ...warnings, ...read, tail].join('\n');
 }
 
 export function registerTransform(program: Command): void {
@@ -35,11 +36,14 @@ export function registerTransform(program: Command): void {
         'after',
         `
 A model is rebuilt when its SQL or the content of a table it reads changed; otherwise it is "cached".
+The raw apps come from the lake table data.table: kronodroid_real by default, kronodroid_emulator with
+data=kronodroid_emulator (switching rebuilds every model).
 Schema tests (schema.yml) run after the builds; a failing test commits nothing and exits non-zero.
 
 Examples:
   dfp transform
   dfp transform --select training_apps --json
+  dfp transform data=kronodroid_emulator
   dfp transform --ref v1 --branch experiment`,
       ),
   ).action(
@@ -60,6 +64,8 @@ Examples:
           engine: engineOptions(ctx.config),
           workDir: join(resolve(ctx.config.workspace), 'tmp'),
           progress: ctx.progress,
+          sourceTables: sourceTablesFor(ctx.config),
+          loadHint: ingestHint(ctx.config.data.table),
         });
         ctx.log.info({ commit: result.commit, models: Object.keys(result.models).length }, 'transform done');
         return { result, human: humanReport(result) };

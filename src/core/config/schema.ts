@@ -28,6 +28,11 @@ export const configSchema = z
       .object({
         name: z.string().default('kronodroid'),
         source: z.string().default('kronodroid:real').describe('default ingest source: a path, URL, kaggle:owner/dataset or kronodroid:real|emulator'),
+        table: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a lake table name (letters, digits, _)')
+          .default('kronodroid_real')
+          .describe("lake table of raw apps that dfp transform reads as source('kronodroid', 'raw'), and so what features and train see: kronodroid_real (real-device capture) or kronodroid_emulator (emulator capture; data=kronodroid_emulator sets it). dfp ingest still writes by layout"),
         cache_dir: z.string().default('cache/downloads').describe('download cache, relative to the workspace'),
         download_retries: z.number().int().min(0).max(20).default(4),
         kronodroid: z

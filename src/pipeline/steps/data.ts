@@ -11,7 +11,7 @@ import { RegistryStore } from '../../features/registry/store.ts';
 import { SCHEMA_HASH, runIngest } from '../../ingest/ingest.ts';
 import { sha256File } from '../../ingest/download.ts';
 import { resolveSource } from '../../ingest/source.ts';
-import { DEFAULT_PROJECT } from '../../transform/defaults.ts';
+import { DEFAULT_PROJECT, ingestHint, sourceTablesFor } from '../../transform/defaults.ts';
 import { runTransform } from '../../transform/run.ts';
 import type { PipelineEnv } from '../env.ts';
 import { hashFile, hashTree, stepKey } from '../hash.ts';
@@ -60,9 +60,13 @@ export async function ingestStep(env: PipelineEnv, source: string): Promise<Step
 
 export type TransformOut = { commit: string; tables: Record<string, string>; rows: Record<string, number> };
 
-export function transformStep(env: PipelineEnv, ingest: IngestOut): StepSpec<TransformOut> {
+export async function transformStep(env: PipelineEnv, ingest: IngestOut): Promise<StepSpec<TransformOut>> {
+  // The transform reads data.table, which this run's ingest may not have written (another capture, an
+  // earlier `dfp ingest`): its name and content at the branch head are part of the key.
+  const table = env.config.data.table;
+  const head = await env.lake.resolve(env.branch);
   return {
-    key: stepKey({ step: 'transform', inputs: ingest.tables, project: hashTree(DEFAULT_PROJECT), branch: env.branch }),
+    key: stepKey({ step: 'transform', inputs: ingest.tables, raw: { table, content_hash: head.tables[table]?.content_hash ?? null }, project: hashTree(DEFAULT_PROJECT), branch: env.branch }),
     valid: async (o) => {
       // Train reads at the recorded commit, so that commit must still resolve.
       const c = await env.lake.resolve(o.commit).catch(() => null);
@@ -76,6 +80,8 @@ export function transformStep(env: PipelineEnv, ingest: IngestOut): StepSpec<Tra
         engine: engineOptions(env.config),
         workDir: join(env.config.workspace, 'tmp'),
         progress: env.progress,
+        sourceTables: sourceTablesFor(env.config),
+        loadHint: ingestHint(table),
       });
       const head = await env.lake.resolve(r.commit);
       const tables: Record<string, string> = {};
