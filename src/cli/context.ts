@@ -14,6 +14,8 @@ import type { Logger } from '../log/logger.ts';
 export interface CommandContext {
   config: DfpConfig;
   loaded: LoadedConfig;
+  /** The key=value arguments as typed, for commands that resolve further configs on top of them. */
+  overrides: string[];
   log: Logger;
   progress: Progress;
   json: boolean;
@@ -64,6 +66,7 @@ export function defineAction(handler: (ctx: CommandContext, args: string[], opts
       const ctx: CommandContext = {
         config: loaded.config,
         loaded,
+        overrides,
         log: createLogger(level),
         progress: json ? silentProgress : terminalProgress(),
         json,

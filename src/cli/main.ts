@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { lastExitCode, reportError } from './context.ts';
 import { registerConfig } from './commands/config.ts';
+import { registerCrossval } from './commands/crossval.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerExport } from './commands/export.ts';
 import { registerFeatures } from './commands/features.ts';
@@ -33,6 +34,7 @@ Everything dfp writes goes to the workspace (./.dfp, or DFP_HOME).
 Every command takes --json (one JSON document on stdout) and -v (logs on stderr).`,
     );
   registerConfig(program);
+  registerCrossval(program);
   registerEvaluate(program);
   registerExport(program);
   registerFeatures(program);

@@ -78,8 +78,9 @@ export function writeCsv(dir: string, name: string, n: number, opts: { layout?: 
 /**
  * n rows that make it through transform and train: INTERNET is a 0/1 flag (the SQL schema test), the layout's
  * date columns spread over `months` months of 2019 (a time split needs several), malware call `read` more.
+ * `families` > 1 deals the malware (odd ids) over that many MalFamily values (family-grouped cross-validation).
  */
-export function writeTrainableCsv(dir: string, name: string, n: number, opts: { layout?: Layout; first?: number; months?: number } = {}): string {
+export function writeTrainableCsv(dir: string, name: string, n: number, opts: { layout?: Layout; first?: number; months?: number; families?: number } = {}): string {
   const months = opts.months ?? 6;
   const over: Record<number, Record<string, string>> = {};
   for (let k = 0; k < n; k++) {
@@ -92,6 +93,7 @@ export function writeTrainableCsv(dir: string, name: string, n: number, opts: { 
       HighestModDate: day,
       LastModDate: day,
       year_month: `${day.slice(0, 8)}01`,
+      ...(opts.families && opts.families > 1 && i % 2 ? { MalFamily: `Family${((i - 1) / 2) % opts.families}` } : {}),
     };
   }
   return writeCsv(dir, name, n, { ...(opts.layout ? { layout: opts.layout } : {}), first: opts.first ?? 0, over });

@@ -57,7 +57,8 @@ export async function openModel(config: DfpConfig, spec: string): Promise<{ mode
   }
 }
 
-async function openData(o: EvaluateOptions): Promise<{ data: Dataset; source: DataSource }> {
+/** `--data` as `dfp evaluate` and `dfp crossval` take it: a KronoDroid file or source (never ingested is fine), else a lake ref. */
+export async function openData(o: Pick<EvaluateOptions, 'config' | 'data' | 'progress'>): Promise<{ data: Dataset; source: DataSource }> {
   if (existsSync(o.data) || SOURCE_SCHEME.test(o.data)) return loadFileDataset(o.data, o.config, o.progress);
   const lake = await openLake(o.config);
   try {

@@ -43,6 +43,8 @@ export interface Fitted {
    * rows), the honest "validation" numbers when no row was held out of every member.
    */
   outOfFold?: Float32Array;
+  /** Classifier: the calibrated benign probabilities the threshold was set on, so another target FPR needs no refit. */
+  benignCalibration?: Float32Array;
   /** Extra facts for params/metadata (Platt a/b, weights). */
   details: Record<string, number | string>;
 }
@@ -69,7 +71,8 @@ function need(d: Dataset, what: string, min: number): void {
   if (d.n < min) throw new DfpError('INPUT_INVALID', `${what} has ${d.n} rows, fewer than the ${min} needed; use more data or change train.split / train.validation_fraction`);
 }
 
-async function scoreRaw(onnx: Uint8Array, x: Float32Array, threads: number): Promise<{ score: Float32Array; featureError?: Float32Array }> {
+/** Scores raw rows with an exported model's bytes (one short-lived session). */
+export async function scoreRaw(onnx: Uint8Array, x: Float32Array, threads: number): Promise<{ score: Float32Array; featureError?: Float32Array }> {
   const s = await openSession(onnx, { threads });
   try {
     const out = await s.run({ x: new ort.Tensor('float32', x, [x.length / F, F]) });
@@ -315,6 +318,7 @@ export async function fitClassifier(o: FitOptions): Promise<Fitted> {
       loop: mergeLoops(loops),
       trainRows: crossfit ? all.n : o.train.n,
       ...(crossfit ? { outOfFold: calibProbs } : {}),
+      benignCalibration: benignProbs,
       details: { sizes: mlp.sizes.join('-'), calibration: mc.calibration, members: members.length, derived_features: derivedWidth(derived), platt_a: platt.a, platt_b: platt.b, weight_pos: weights[0], weight_neg: weights[1] },
     };
   } finally {

@@ -36,7 +36,7 @@ export function splitRows(d: Dataset, o: SplitOptions): Split {
   }
   const months = [...new Set(d.month.filter((m): m is string => m !== null))].sort();
   if (months.length < 2) throw new DfpError('INPUT_INVALID', `a time split needs at least two months with data, found ${months.length}; use train.split=stratified`);
-  const first = o.testFrom ?? months[Math.max(1, months.length - o.testMonths)]!;
+  const first = firstTestMonth(months, o.testFrom, o.testMonths);
   const trainMonths = months.filter((m) => m < first);
   const testMonths = months.filter((m) => m >= first);
   if (trainMonths.length === 0 || testMonths.length === 0) {
@@ -53,8 +53,13 @@ export function splitRows(d: Dataset, o: SplitOptions): Split {
   return { train, validation, test, trainMonths, testMonths };
 }
 
+/** The first test month of a time split: `testFrom`, else the start of the last `testMonths` of the sorted `months` (one always stays for training). */
+export function firstTestMonth(months: readonly string[], testFrom: string | undefined, testMonths: number): string {
+  return testFrom ?? months[Math.max(1, months.length - testMonths)]!;
+}
+
 /** Splits `idx` into [kept, held] with `fraction` of each class held out (at least one per class when it has two). */
-function stratified(idx: number[], y: Uint8Array, fraction: number, rand: () => number): [number[], number[]] {
+export function stratified(idx: number[], y: Uint8Array, fraction: number, rand: () => number): [number[], number[]] {
   const kept: number[] = [];
   const held: number[] = [];
   for (const cls of [0, 1]) {
