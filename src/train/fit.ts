@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError } from '../core/errors.ts';
 import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
-import { names } from '../core/ml/graph/mlp.ts';
+import { mlpParams, names } from '../core/ml/graph/mlp.ts';
 import { autoencoderMlp, buildAutoencoderEval, buildAutoencoderInference, buildAutoencoderTrainStep, featureWeights } from '../core/ml/models/autoencoder.ts';
 import { rocAuc, thresholdForFpr } from '../core/ml/eval/index.ts';
 import { fitPlatt } from '../core/ml/models/calibrate.ts';
@@ -157,7 +157,8 @@ interface ClassifierContext {
   config: DfpConfig;
   mlp: MlpSpec;
   width: number;
-  graph: ReturnType<typeof buildClassifierTrainStep>;
+  /** The MLP's parameter names and shapes, as every member's train-step graph declares them. */
+  params: ParamInfo[];
   logitSession: Awaited<ReturnType<typeof openSession>>;
   progress: Progress;
 }
@@ -165,7 +166,7 @@ interface ClassifierContext {
 /** Logits of `z` ([n, width] classifier input) under `params`. */
 async function logitsOf(c: ClassifierContext, z: Float32Array, params: readonly Float32Array[]): Promise<Float32Array> {
   const n = z.length / c.width;
-  const out = await c.logitSession.run({ x: new ort.Tensor('float32', z, [n, c.width]), ...paramFeeds(c.graph.params, params as Float32Array[]) });
+  const out = await c.logitSession.run({ x: new ort.Tensor('float32', z, [n, c.width]), ...paramFeeds(c.params, params as Float32Array[]) });
   return (out.logit as ort.Tensor).data as Float32Array;
 }
 
@@ -243,7 +244,9 @@ export async function fitClassifier(o: FitOptions): Promise<Fitted> {
   const mc = config.model.classifier;
   const tc = config.train;
   const crossfit = mc.calibration === 'crossfit';
-  const all = crossfit ? concatDatasets(o.train, o.validation) : o.train;
+  // Members read rows of train then validation; holdout fits its preprocessing on the training part only.
+  const both = concatDatasets(o.train, o.validation);
+  const all = crossfit ? both : o.train;
   need(all, 'the training set', 2);
   const pos = all.y.reduce((a, b) => a + b, 0);
   if (pos === 0 || pos === all.n) throw new DfpError('INPUT_INVALID', `the classifier needs both classes in the training months; found ${pos} malware of ${all.n} apps`);
@@ -252,57 +255,39 @@ export async function fitClassifier(o: FitOptions): Promise<Fitted> {
   const derived = fitDerived(pre, all.x, { share: mc.syscall_share, used: mc.syscall_used, shareScale: mc.syscall_share_scale });
   const W = F + derivedWidth(derived);
   const mlp = classifierMlp(W, mc);
-  // Parameter names and shapes do not depend on the batch size; each member builds its own step graph.
-  const graph = buildClassifierTrainStep({ mlp, batch: 1, weightDecay: mc.weight_decay });
-  const c: ClassifierContext = { config, mlp, width: W, graph, logitSession: await openSession(buildClassifierLogits({ mlp }), { threads: tc.threads }), progress: o.progress };
+  const c: ClassifierContext = { config, mlp, width: W, params: mlpParams(mlp), logitSession: await openSession(buildClassifierLogits({ mlp }), { threads: tc.threads }), progress: o.progress };
+  const z = classifierInput(pre, derived, both.x);
+  // Each split: the rows its members train on, and the held rows they stop early on and are calibrated with.
+  const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+  const fold = crossfit ? stratifiedFolds(both.y, mc.folds, tc.seed) : [];
+  const splits = crossfit
+    ? Array.from({ length: mc.folds }, (_, f) => ({ fit: fold.flatMap((g, i) => (g === f ? [] : [i])), held: fold.flatMap((g, i) => (g === f ? [i] : [])) }))
+    : [{ fit: rows(0, o.train.n), held: rows(o.train.n, o.validation.n) }];
   const loops: LoopResult[] = [];
   const members: Float32Array[][] = [];
   let weights: [number, number] = [1, 1];
   try {
-    // calib: the rows Platt and the threshold are fitted on, with the logit each got from members that never trained on it.
-    let calibY: Uint8Array;
-    let calibLogits: Float32Array;
-    const memberTag = (fold: number, k: number, folds: number) => [folds > 1 ? `fold ${fold + 1}/${folds}` : '', mc.ensemble > 1 ? `member ${k + 1}/${mc.ensemble}` : ''].filter(Boolean).join(' ');
-    if (crossfit) {
-      const z = classifierInput(pre, derived, all.x);
-      const fold = stratifiedFolds(all.y, mc.folds, tc.seed);
-      calibY = all.y;
-      calibLogits = new Float32Array(all.n);
-      for (let f = 0; f < mc.folds; f++) {
-        const fit = fold.flatMap((g, i) => (g === f ? [] : [i]));
-        const held = fold.flatMap((g, i) => (g === f ? [i] : []));
-        const sum = new Float64Array(held.length);
-        for (let k = 0; k < mc.ensemble; k++) {
-          const seed = tc.seed + f * 104729 + k * 7919;
-          const tag = memberTag(f, k, mc.folds);
-          const m = await trainMember(c, z, all.y, fit, held, seed, `classifier ${tag}`, join(o.checkpointDir, `fold-${f}`, `member-${k}`), f === 0 && k === 0 ? o.onEpoch : undefined);
-          m.heldLogits.forEach((l, j) => (sum[j] = (sum[j] as number) + l));
-          loops.push(m.loop);
-          members.push(m.loop.best);
-          if (f === 0 && k === 0) weights = m.weights;
-        }
-        held.forEach((r, j) => (calibLogits[r] = (sum[j] as number) / mc.ensemble));
-      }
-    } else {
-      const both = concatDatasets(o.train, o.validation);
-      const z = classifierInput(pre, derived, both.x);
-      const y = both.y;
-      const fit = Array.from({ length: o.train.n }, (_, i) => i);
-      const held = Array.from({ length: o.validation.n }, (_, i) => o.train.n + i);
+    // Each held row's logit, averaged over the members of the split that never trained on it.
+    const heldLogit = new Float32Array(both.n);
+    for (const [f, { fit, held }] of splits.entries()) {
       const sum = new Float64Array(held.length);
       for (let k = 0; k < mc.ensemble; k++) {
-        // Members differ only in their seed (init, dropout masks, batch order); each stops early on its own validation loss.
-        const seed = tc.seed + k * 7919;
-        const checkpointDir = mc.ensemble > 1 ? join(o.checkpointDir, `member-${k}`) : o.checkpointDir;
-        const m = await trainMember(c, z, y, fit, held, seed, ['classifier', memberTag(0, k, 1)].filter(Boolean).join(' '), checkpointDir, k === 0 ? o.onEpoch : undefined);
+        // Members differ only in their seed (init, dropout masks, batch order); each stops early on its own held rows.
+        const seed = tc.seed + f * 104729 + k * 7919;
+        const tag = [crossfit ? `fold ${f + 1}/${splits.length}` : '', mc.ensemble > 1 ? `member ${k + 1}/${mc.ensemble}` : ''].filter(Boolean).join(' ');
+        const dir = crossfit ? join(o.checkpointDir, `fold-${f}`, `member-${k}`) : mc.ensemble > 1 ? join(o.checkpointDir, `member-${k}`) : o.checkpointDir;
+        const m = await trainMember(c, z, both.y, fit, held, seed, ['classifier', tag].filter(Boolean).join(' '), dir, f === 0 && k === 0 ? o.onEpoch : undefined);
         m.heldLogits.forEach((l, j) => (sum[j] = (sum[j] as number) + l));
         loops.push(m.loop);
         members.push(m.loop.best);
-        if (k === 0) weights = m.weights;
+        if (f === 0 && k === 0) weights = m.weights;
       }
-      calibY = o.validation.y;
-      calibLogits = Float32Array.from(sum, (v) => v / mc.ensemble);
+      held.forEach((r, j) => (heldLogit[r] = (sum[j] as number) / mc.ensemble));
     }
+    // Platt and the threshold are fitted on every held row: all training-period rows when cross-fitted.
+    const calibRows = splits.flatMap((sp) => sp.held).sort((a, b) => a - b);
+    const calibY = Uint8Array.from(calibRows, (r) => both.y[r] as number);
+    const calibLogits = Float32Array.from(calibRows, (r) => heldLogit[r] as number);
     const platt = fitPlatt(calibLogits, calibY);
     const model = { pre, mlp, params: members[0] as Float32Array[], platt, ...(derived ? { derived } : {}), ...(members.length > 1 ? { members } : {}) };
     const onnx = buildClassifierInference(model);

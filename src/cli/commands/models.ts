@@ -43,7 +43,7 @@ export function registerModels(program: Command): void {
       .description('one model: its versions (newest first) with stage, aliases, source run and status')
       .argument('<name>', 'registered model name')
       .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp models show kronodroid-autoencoder\n  dfp models show kronodroid-autoencoder --json'),
+      .addHelpText('after', '\nExamples:\n  dfp models show kronodroid_autoencoder\n  dfp models show kronodroid_autoencoder --json'),
   ).action(
     defineAction((ctx, args) =>
       withTracking(ctx, async (t) => {
@@ -72,7 +72,7 @@ export function registerModels(program: Command): void {
       .option('--alias <alias>', 'alias to set, e.g. production or candidate', 'production')
       .option('--stage <stage>', `also transition the version to a stage (${STAGES.join(', ')}), archiving others in it`)
       .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp models promote kronodroid-autoencoder 3 --alias production\n  dfp models promote kronodroid-autoencoder 4 --alias candidate --json\n  dfp models promote kronodroid-autoencoder 3 --stage Production'),
+      .addHelpText('after', '\nExamples:\n  dfp models promote kronodroid_autoencoder 3 --alias production\n  dfp models promote kronodroid_autoencoder 4 --alias candidate --json\n  dfp models promote kronodroid_autoencoder 3 --stage Production'),
   ).action(
     defineAction((ctx, args, opts) =>
       withTracking(ctx, async (t) => {
