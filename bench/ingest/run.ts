@@ -6,14 +6,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { literal, openDuckDb } from '../../src/engine/duckdb/connection.ts';
 import { synthesize } from '../../src/synth/synthesize.ts';
 import { formatRate, markdownTable, writeSection } from '../lib/results.ts';
+import { requireRealData } from '../../tests/support/shared-data.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WORK = join(ROOT, 'bench/.work');
-const REAL = resolve(ROOT, '../shared/kronodroid/kronodroid-real-2019.csv');
+const REAL = requireRealData('bench:ingest');
 const rowsArg = process.argv.indexOf('--rows');
 const SYNTH_ROWS = rowsArg > 0 ? Number(process.argv[rowsArg + 1]) : 1_000_000;
 
@@ -82,12 +83,10 @@ async function main(): Promise<void> {
     ]);
   };
 
-  if (existsSync(REAL)) await measure('real subset (kronodroid-real-2019.csv)', REAL);
-  else console.log(`skipping the real file: ${REAL} not found`);
+  await measure(`real file (${basename(REAL)})`, REAL);
 
   const synthFile = join(WORK, `synth-${SYNTH_ROWS}.csv`);
   if (!existsSync(synthFile)) {
-    if (!existsSync(REAL)) throw new Error('the synthetic file is fitted on the real subset, which is missing');
     console.log(`generating ${SYNTH_ROWS.toLocaleString('en')} synthetic rows → ${synthFile}`);
     await synthesize({ from: REAL, out: synthFile, rows: SYNTH_ROWS, seed: 42 });
   }

@@ -18,10 +18,11 @@ import { DEFAULT_PROJECT } from '../../src/transform/defaults.ts';
 import { runTransform } from '../../src/transform/run.ts';
 import { runTrain } from '../../src/train/run.ts';
 import { formatRate, markdownTable, writeSection } from '../lib/results.ts';
+import { requireRealData } from '../../tests/support/shared-data.ts';
 
 const ROWS = Number(process.env.DFP_BENCH_SCORE_ROWS ?? 200_000);
 const WORK = resolve(import.meta.dirname, '../.work/score');
-const REAL = resolve(import.meta.dirname, '../../../shared/kronodroid/kronodroid-real-2019.csv');
+const REAL = requireRealData('bench:score');
 const PYTHON = '/usr/bin/python3';
 
 function log(m: string): void {

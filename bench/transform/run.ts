@@ -9,10 +9,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { synthesize } from '../../src/synth/synthesize.ts';
 import { formatRate, markdownTable, writeSection } from '../lib/results.ts';
+import { requireRealData } from '../../tests/support/shared-data.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WORK = join(ROOT, 'bench/.work');
-const REAL = resolve(ROOT, '../shared/kronodroid/kronodroid-real-2019.csv');
+const REAL = requireRealData('bench:transform');
 const rowsArg = process.argv.indexOf('--rows');
 const ROWS = rowsArg > 0 ? Number(process.argv[rowsArg + 1]) : 1_000_000;
 
@@ -33,7 +34,6 @@ async function main(): Promise<void> {
   mkdirSync(WORK, { recursive: true });
   const synthFile = join(WORK, `synth-${ROWS}.csv`);
   if (!existsSync(synthFile)) {
-    if (!existsSync(REAL)) throw new Error(`the synthetic rows are fitted on the real subset, which is missing: ${REAL}`);
     console.log(`generating ${ROWS.toLocaleString('en')} synthetic rows → ${synthFile}`);
     await synthesize({ from: REAL, out: synthFile, rows: ROWS, seed: 42 });
   }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isDfpError } from '../core/errors.ts';
+import type { Progress } from '../core/progress.ts';
 import { download } from './download.ts';
 import { resolveSource } from './source.ts';
 import { configFor, csvText, headerFor, prepare, rowFor, scratch, sendBytes, serve, zipBytes } from './testing.ts';
@@ -23,10 +24,18 @@ function archive(): Buffer {
 const BODY = archive();
 const HALF = Math.floor(BODY.length / 2);
 
+/** The client's progress: `wrote` settles once it has some of the body on disk, the moment a server may cut it off. */
+function clientProgress(): { wrote: Promise<void>; progress: Progress } {
+  let wrote!: () => void;
+  const p = new Promise<void>((r) => (wrote = r));
+  return { wrote: p, progress: { start() {}, update: (done) => done > 0 && wrote(), stop() {} } };
+}
+
 test('a connection broken mid-body resumes with a Range request and yields the exact bytes', async (t) => {
-  const server = await serve((req, res, hit) => sendBytes(req, res, BODY, hit === 1 ? { breakAt: HALF } : {}));
+  const client = clientProgress();
+  const server = await serve((req, res, hit) => sendBytes(req, res, BODY, hit === 1 ? { breakAt: HALF, breakAfter: client.wrote } : {}));
   t.after(() => server.close());
-  const got = await download(`${server.url}/real.zip`, { cacheDir: join(scratch(), 'cache'), retries: 3, backoffMs: 10 });
+  const got = await download(`${server.url}/real.zip`, { cacheDir: join(scratch(), 'cache'), retries: 3, backoffMs: 10, progress: client.progress });
   assert.equal(got.sha256, sha(BODY));
   assert.equal(got.bytes, BODY.length);
   assert.ok(readFileSync(got.path).equals(BODY));
@@ -38,11 +47,13 @@ test('a connection broken mid-body resumes with a Range request and yields the e
 });
 
 test('a server that cannot resume is asked again from the start', async (t) => {
-  const server = await serve((req, res, hit) => sendBytes(req, res, BODY, { ignoreRange: true, ...(hit <= 2 ? { breakAt: HALF } : {}) }));
+  const client = clientProgress();
+  const server = await serve((req, res, hit) => sendBytes(req, res, BODY, { ignoreRange: true, ...(hit <= 2 ? { breakAt: HALF, breakAfter: client.wrote } : {}) }));
   t.after(() => server.close());
-  const got = await download(`${server.url}/real.zip`, { cacheDir: join(scratch(), 'cache'), retries: 3, backoffMs: 10 });
+  const got = await download(`${server.url}/real.zip`, { cacheDir: join(scratch(), 'cache'), retries: 3, backoffMs: 10, progress: client.progress });
   assert.ok(readFileSync(got.path).equals(BODY));
   assert.equal(server.requests.length, 3);
+  assert.match(server.requests[1]?.range ?? '', /^bytes=\d+-$/, 'the client asked to resume and got the whole body');
 });
 
 test('a URL source downloads once, is cached by content hash and revalidated by ETag', async (t) => {

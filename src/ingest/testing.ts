@@ -214,8 +214,17 @@ export async function serve(handler: (req: IncomingMessage, res: ServerResponse,
   };
 }
 
-/** Serves `body` whole (200) or from a Range (206), with an ETag; `breakAt` cuts the connection mid-body. */
-export function sendBytes(req: IncomingMessage, res: ServerResponse, body: Buffer, opts: { breakAt?: number; ignoreRange?: boolean; etag?: string } = {}): void {
+/**
+ * Serves `body` whole (200) or from a Range (206), with an ETag; `breakAt` cuts the connection after that many bytes,
+ * once `breakAfter` has settled. Without it, nothing says how much of the cut body the client took in; with it (e.g. the
+ * client's progress reporting bytes written) the test knows the client holds some.
+ */
+export function sendBytes(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  opts: { breakAt?: number; breakAfter?: Promise<unknown>; ignoreRange?: boolean; etag?: string } = {},
+): void {
   const etag = opts.etag ?? `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304, { etag }).end();
@@ -228,8 +237,9 @@ export function sendBytes(req: IncomingMessage, res: ServerResponse, body: Buffe
   if (start > 0) headers['content-range'] = `bytes ${start}-${body.length - 1}/${body.length}`;
   res.writeHead(start > 0 ? 206 : 200, headers);
   if (opts.breakAt !== undefined && opts.breakAt < part.length) {
-    // Send part of the body, give the client time to take it in, then drop the connection as a flaky network would.
-    res.write(part.subarray(0, opts.breakAt), () => setTimeout(() => res.socket?.destroy(), 300));
+    // Send part of the body, then drop the connection as a flaky network would. A client that has not read the bytes
+    // yet loses them with the connection, so a test that needs them received waits for that, never for a guessed time.
+    res.write(part.subarray(0, opts.breakAt), () => void Promise.resolve(opts.breakAfter).then(() => res.socket?.destroy()));
     return;
   }
   res.end(part);

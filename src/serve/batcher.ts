@@ -11,7 +11,25 @@ export interface BatcherOptions {
   maxInflight?: number;
   /** Told the size of every batch (metrics). */
   onBatch?: (rows: number) => void;
+  /**
+   * Arms the wait of a partial batch: calls `flush` once the wait is over and returns a cancel. Default: a timer of
+   * maxWaitMs (setImmediate when 0). Tests pass their own to decide when a partial batch goes, never by the clock.
+   */
+  schedule?: Schedule;
 }
+
+/** Arms a one-shot wait (flush is never called before it returns); the returned function cancels it if it has not fired. */
+export type Schedule = (flush: () => void, waitMs: number) => () => void;
+
+/** The production wait: a timer, or the end of the current I/O callbacks when waitMs is 0. */
+const timerSchedule: Schedule = (flush, waitMs) => {
+  if (waitMs > 0) {
+    const t = setTimeout(flush, waitMs);
+    return () => clearTimeout(t);
+  }
+  const i = setImmediate(flush);
+  return () => clearImmediate(i);
+};
 
 /** A row's outcome: views into the batch output (valid until the caller's next await; copy to keep). */
 export interface RowResult {
@@ -30,7 +48,8 @@ export class MicroBatcher {
   private readonly free: Float32Array[] = [];
   /** Batches waiting for a run slot, oldest first; only the last one takes new rows. */
   private queue: Pending[] = [];
-  private timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined;
+  /** Cancels the armed wait of the open batch; undefined when none is armed. */
+  private timer: (() => void) | undefined;
   private inflight = 0;
   private readonly maxInflight: number;
   private idleWaiters: (() => void)[] = [];
@@ -72,13 +91,12 @@ export class MicroBatcher {
   }
 
   private arm(): void {
-    this.timer = this.opts.maxWaitMs > 0 ? setTimeout(() => this.onTimer(), this.opts.maxWaitMs) : setImmediate(() => this.onTimer());
+    this.timer = (this.opts.schedule ?? timerSchedule)(() => this.onTimer(), this.opts.maxWaitMs);
   }
 
   private disarm(): void {
     if (this.timer === undefined) return;
-    clearTimeout(this.timer as ReturnType<typeof setTimeout>);
-    clearImmediate(this.timer as ReturnType<typeof setImmediate>);
+    this.timer();
     this.timer = undefined;
   }
 

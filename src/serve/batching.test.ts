@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { N_FEATURES } from '../core/scoring/features.ts';
 import type { ScoreBatch } from '../core/scoring/scorer.ts';
+import { until } from '../../tests/support/until.ts';
 import { MicroBatcher } from './batcher.ts';
 import { type Harness, MODEL_NAME, startHarness } from './testing/harness.ts';
 import { appBody, sampleRows } from './testing/model.ts';
@@ -31,8 +32,9 @@ async function batchedEqualsSingle(kind: 'autoencoder' | 'classifier'): Promise<
     const sizes: number[] = [];
     const b = new MicroBatcher(scorer, { maxRows: 16, maxWaitMs: 1, onBatch: (s) => sizes.push(s) });
     const got = await Promise.all(Array.from({ length: n }, (_, i) => b.submit((buf, off) => buf.set(x.subarray(i * N_FEATURES, (i + 1) * N_FEATURES), off))));
-    assert.ok(Math.max(...sizes) > 1, `rows were batched: ${sizes}`);
-    assert.equal(sizes.reduce((a, c) => a + c, 0), n);
+    // All 40 rows are submitted in one synchronous pass, before any wait can end: maxRows alone cuts them, so the
+    // grouping is exact whatever the machine's load (the batcher's own grouping rules are in batcher.test.ts).
+    assert.deepEqual(sizes, [16, 16, 8]);
     got.forEach((g, i) => {
       assert.ok(close(g.score, single[i]!.scores[0]!), `row ${i}: ${g.score} vs ${single[i]!.scores[0]}`);
       if (kind === 'autoencoder') g.errors!.subarray(g.offset, g.offset + N_FEATURES).forEach((e, j) => assert.ok(close(e, single[i]!.featureErrors![j]!), `row ${i} feature ${j}`));
@@ -63,21 +65,59 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   return { status: res.status, json: await res.json() };
 }
 
-test('concurrent HTTP requests are micro-batched and score as single requests do', async () => {
-  // A generous wait makes batching certain on a busy machine; the bench measures the production setting.
-  const h = await startHarness({ microBatchWaitMs: 20 });
+async function listen(h: Harness): Promise<string> {
+  await h.app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+}
+
+test('concurrent HTTP requests score as single requests do', async () => {
+  // No claim on how they were grouped (that depends on the machine's load): only on the answers.
+  const h = await startHarness();
   try {
-    await h.app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+    const base = await listen(h);
     const x = sampleRows(32, 11);
     const single: number[] = [];
     for (let i = 0; i < 32; i++) single.push((await post(`${base}/v1/score`, appBody(x, i))).json.score);
     const conc = await Promise.all(Array.from({ length: 32 }, (_, i) => post(`${base}/v1/score`, appBody(x, i))));
-    conc.forEach((c, i) => assert.ok(close(c.json.score, single[i]!), `row ${i}`));
-    const metrics = await (await fetch(`${base}/metrics`)).text();
-    const batches = Number(/dfp_micro_batch_rows_count (\d+)/.exec(metrics)![1]);
-    assert.ok(batches < 64, `64 rows in ${batches} runs: concurrent requests shared runs`);
+    conc.forEach((c, i) => {
+      assert.equal(c.status, 200, JSON.stringify(c.json));
+      assert.ok(close(c.json.score, single[i]!), `row ${i}: ${c.json.score} vs ${single[i]}`);
+    });
   } finally {
+    await h.close();
+  }
+});
+
+test('concurrent HTTP requests share one micro-batch: the first run is held until all 32 rows are queued', async () => {
+  // The partial batch's wait ends when the test says, not after a number of milliseconds.
+  const held: { flush?: () => void } = {};
+  const h = await startHarness({
+    microBatchSchedule: (flush) => {
+      held.flush = () => {
+        delete held.flush;
+        flush();
+      };
+      return () => delete held.flush;
+    },
+  });
+  try {
+    const base = await listen(h);
+    const x = sampleRows(32, 11);
+    const batcher = h.holder.current!.batcher;
+    const conc = Promise.all(Array.from({ length: 32 }, (_, i) => post(`${base}/v1/score`, appBody(x, i))));
+    await until('all 32 requests to be queued in the micro-batcher', () => batcher.busy === 32);
+    assert.ok(held.flush, 'the partial batch waits');
+    held.flush();
+    const answers = await conc;
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /dfp_micro_batch_rows_count 1\n/, '32 requests, one run');
+    assert.match(metrics, /dfp_micro_batch_rows_sum 32\n/);
+    for (const [i, a] of answers.entries()) {
+      const one = await batcher.scorer.score(x.slice(i * N_FEATURES, (i + 1) * N_FEATURES), 1);
+      assert.ok(close(a.json.score, one.scores[0]!), `row ${i}: ${a.json.score} vs ${one.scores[0]}`);
+    }
+  } finally {
+    held.flush?.(); // after a failure, so that closing does not wait for a batch nobody releases
     await h.close();
   }
 });
@@ -85,8 +125,7 @@ test('concurrent HTTP requests are micro-batched and score as single requests do
 test('alias moves under concurrent load: no request dropped or failed, old-model answers are old-model scores', async () => {
   const h: Harness = await startHarness({ source: 'registry', models: [{ seed: 1 }, { seed: 2 }], apiKey: 'swap-key' });
   try {
-    await h.app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+    const base = await listen(h);
     const x = sampleRows(8, 5);
     // Expected score per (version, row), from each version's own session.
     const v1 = await h.source.load({ name: MODEL_NAME, version: '1' });
@@ -109,21 +148,27 @@ test('alias moves under concurrent load: no request dropped or failed, old-model
         const sent = performance.now();
         const res = await post(`${base}/v1/score`, appBody(x, row));
         const version = res.json?.model?.version as string;
-        const ok = res.status === 200 && close(res.json.score, expected.get(version)![row]!);
+        const want = expected.get(version)?.[row];
+        const ok = res.status === 200 && want !== undefined && close(res.json.score, want);
         seen.push({ client: c, sent, version, ok });
       }
     };
     const clients = Array.from({ length: 16 }, (_, c) => client(c));
-    await new Promise((r) => setTimeout(r, 400));
-    const pr = await post(`${base}/v1/admin/promote`, { name: MODEL_NAME, version: '2', alias: 'production' }, { 'x-api-key': 'swap-key' });
-    promotedAt = performance.now();
-    assert.equal(pr.status, 200, JSON.stringify(pr.json));
-    assert.equal(pr.json.serving.changed, true);
-    await new Promise((r) => setTimeout(r, 400));
-    stop = true;
-    await Promise.all(clients);
+    // Load is counted in answers, not in milliseconds: every client has been answered before the move, and again
+    // (twice, by requests sent after the promote returned) after it, while all 16 keep sending throughout.
+    const answeredEach = (n: number, since = -Infinity) => Array.from({ length: 16 }, (_, c) => seen.filter((s) => s.client === c && s.sent > since).length >= n).every(Boolean);
+    try {
+      await until('every client answered before the move', () => answeredEach(2));
+      const pr = await post(`${base}/v1/admin/promote`, { name: MODEL_NAME, version: '2', alias: 'production' }, { 'x-api-key': 'swap-key' });
+      promotedAt = performance.now();
+      assert.equal(pr.status, 200, JSON.stringify(pr.json));
+      assert.equal(pr.json.serving.changed, true);
+      await until('every client answered twice after the move', () => answeredEach(2, promotedAt));
+    } finally {
+      stop = true;
+      await Promise.all(clients);
+    }
 
-    assert.ok(seen.length > 100, `load was generated (${seen.length} requests)`);
     assert.deepEqual(seen.filter((s) => !s.ok), [], 'every request got 200 and its version\'s exact score');
     assert.ok(seen.some((s) => s.version === '1') && seen.some((s) => s.version === '2'));
     // The promote call returns once the swap is done: a request sent after that is version 2's, with no time slack.

@@ -198,6 +198,15 @@ describe('dfp dashboard in Chromium', { timeout: 600_000 }, () => {
 
   test('models: versions, aliases, model card; promotion refused without the key, moves the alias with it', async (t) => {
     if (!need(t)) return;
+    // The workspace is shared by every test: whatever happens here, production is back on v1 afterwards.
+    t.after(async () => {
+      const res = await fetch(`${server!.url}/api/ui/models/${MODEL}/promote`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+        body: JSON.stringify({ version: '1', alias: 'production' }),
+      });
+      assert.equal(res.status, 200, await res.text());
+    });
     timings.models = await firstLoad(page, `${server!.url}/models`, '.markdown h1');
     assert.equal(await page.locator('.markdown h1').textContent(), 'Model card: dfp-autoencoder');
     assert.ok((await page.locator('.markdown').innerText()).includes(ws!.autoencoderRun));

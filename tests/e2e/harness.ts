@@ -65,6 +65,9 @@ export async function launchBrowser(): Promise<BrowserContext> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     viewport: { width: 1366, height: 850 },
+    // Whatever the machine's LANG and TZ: the page must read the same everywhere.
+    locale: 'en-US',
+    timezoneId: 'UTC',
   });
 }
 

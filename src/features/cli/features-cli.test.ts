@@ -15,10 +15,16 @@ describe('dfp features (CLI)', () => {
   before(() => fx.seed());
   after(() => fx.close());
 
-  test('get before apply says what to do', () => {
-    const r = dfp('features', 'get', '--entity', SHA.a);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /run `dfp features apply` first/);
+  test('get before apply says what to do', async () => {
+    // A workspace of its own: the shared one is applied by the next test, and test order must not matter.
+    const fresh = new FeatureFixture();
+    try {
+      const r = runDfp(['features', 'get', '--entity', SHA.a, `store.registry=${fresh.registryFile}`], { DFP_HOME: fresh.config.workspace });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /run `dfp features apply` first/);
+    } finally {
+      await fresh.close();
+    }
   });
 
   test('apply, dataset, materialize (incremental), get with statuses', async () => {

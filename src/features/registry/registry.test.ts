@@ -14,7 +14,8 @@ describe('feature registry apply', () => {
   after(() => fx.close());
 
   test('expands `features: all`, leaving out key, timestamp, text and label columns', async () => {
-    const applied = await fx.apply();
+    // The registry text is written by each test that needs it: an earlier test may have left a broken one.
+    const applied = await fx.apply(REGISTRY_YAML);
     const sys = applied.registry.views.find((v) => v.name === 'syscalls')!;
     assert.deepEqual(sys.features.map((f) => f.name), ['read', 'write', 'read_ratio']);
     assert.equal(sys.ttl_seconds, 40 * 86400);
@@ -23,6 +24,7 @@ describe('feature registry apply', () => {
 
   test('apply again unchanged gives the same version; a change gives another', async () => {
     const lake = await fx.lake();
+    await fx.apply(REGISTRY_YAML);
     const first = await applyRegistry({ lake, workspace: fx.config.workspace, file: fx.registryFile, ref: 'main' });
     const again = await applyRegistry({ lake, workspace: fx.config.workspace, file: fx.registryFile, ref: 'main' });
     assert.equal(again.applied.version, first.applied.version);

@@ -70,6 +70,11 @@ export function onlineStoreContract(label: string, factory: StoreFactory): void 
 
     test('materialize is point-in-time (--end) and incremental (written/skipped by sha256)', async (t) => {
       if (!guard(t)) return;
+      // The lake is shared with the other tests: put the seed back even if an assertion below fails.
+      let moved = false;
+      t.after(async () => {
+        if (moved) await fx.commitTables({ syscall_features: SYSCALL_ROWS_SQL, permission_features: PERMISSION_ROWS_SQL }, 'back to the seed');
+      });
       const store = await open('incr');
       const service = new OnlineFeatureService(store, applied, () => at('2024-02-20'));
       const sel = service.select({ features: ['syscalls:read', 'syscalls:read_ratio'] });
@@ -91,6 +96,7 @@ export function onlineStoreContract(label: string, factory: StoreFactory): void 
       assert.deepEqual([sys!.written, sys!.skipped], [0, 2]);
 
       // New lake commit: b's values corrected at the same time, d appears, a unchanged.
+      moved = true;
       await fx.commitTables(
         {
           syscall_features: `${SYSCALL_ROWS_SQL.replace('100::BIGINT', '101::BIGINT')} UNION ALL SELECT '${SHA.d}', TIMESTAMP '2024-03-02', 7, 8, 0.1, 'app.d', 0`,
@@ -106,7 +112,6 @@ export function onlineStoreContract(label: string, factory: StoreFactory): void 
       await store.setMeta('materialized:syscalls', '');
       [sys] = await run(store, { views: ['syscalls'] });
       assert.equal(sys!.written, 3);
-      await fx.commitTables({ syscall_features: SYSCALL_ROWS_SQL, permission_features: PERMISSION_ROWS_SQL }, 'back to the seed');
     });
 
     test('TTL: statuses PRESENT, OUTSIDE_MAX_AGE, NOT_FOUND; a view without TTL never expires', async (t) => {
@@ -128,6 +133,10 @@ export function onlineStoreContract(label: string, factory: StoreFactory): void 
 
     test('a changed feature list clears the view and rewrites it', async (t) => {
       if (!guard(t)) return;
+      // The applied registry is shared with the other tests: re-apply the full one even if an assertion fails.
+      t.after(async () => {
+        applied = await fx.apply(REGISTRY_YAML);
+      });
       const store = await open('layout');
       await run(store, { views: ['syscalls'] });
       const narrowed = await fx.apply(REGISTRY_YAML.replace('ttl: 40d\n    features: all', 'ttl: 40d\n    features: [write]'));
@@ -136,7 +145,6 @@ export function onlineStoreContract(label: string, factory: StoreFactory): void 
       assert.equal(sys!.full_reason, 'the feature list changed');
       assert.equal(sys!.cleared, 2);
       assert.deepEqual((await store.read('syscalls', [SHA.a], ['write'])).values, [[30]]);
-      applied = await fx.apply(REGISTRY_YAML);
     });
 
     test('HTTP POST /get-online-features answers like Feast (column-wise) and rejects bad bodies', async (t) => {

@@ -1,11 +1,12 @@
 // Test support: the garbage-collection suite both backends run (src/lake/gc.test.ts calls it on a local
 // folder and on moto_server). Orphans come from the real failure modes — a lost CONFLICT race and a
 // writer SIGKILLed at each pause point — and "older than the grace period" is reached by giving gc a
-// later `now`, never by waiting an hour.
+// later `now`, never by waiting an hour. Where two objects must have different ages, the store's own clock is polled
+// until it has moved on (storeClockPast), never slept on.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../../../tests/support/until.ts';
 import type { ObjectStore, StoredObject } from '../../core/lake/object-store.ts';
 import type { GcReport } from '../../core/lake/types.ts';
 import { sha256File } from '../canonical.ts';
@@ -52,6 +53,33 @@ export async function gcContract(t: TestContext, env: ContractEnv): Promise<void
   // A new cache folder per lake: after gc, a remote table must be read from the store, not from a copy.
   const lakeOf = (spec: StoreSpec) => new ObjectLake({ store: storeFromSpec(spec), cacheDir: join(fx.dir, `cache-${++caches}`), author: 'tester' });
 
+  /**
+   * Waits until this backend stamps a new object later than `t` (epoch ms). S3 keeps LastModified to the second and
+   * file systems have their own resolution, so a probe object says when "later" is visible where a sleep would guess.
+   */
+  async function storeClockPast(t: number): Promise<void> {
+    const probe = storeFromSpec(env.freshSpec());
+    try {
+      await until(
+        `the store to stamp objects later than ${new Date(t).toISOString()}`,
+        async () => {
+          await probe.put('probe', 'x');
+          return ((await stored(probe, 'probe'))[0]?.modified.getTime() ?? -Infinity) > t;
+        },
+        { everyMs: 100 },
+      );
+    } finally {
+      await probe.close?.();
+    }
+  }
+
+  /** Newest `modified` among keys, as the store lists them. */
+  async function newest(store: ObjectStore, keys: string[]): Promise<number> {
+    const times = (await stored(store, '')).filter((o) => keys.includes(o.key)).map((o) => o.modified.getTime());
+    assert.equal(times.length, keys.length, `listed ${times.length} of ${keys.join(', ')}`);
+    return Math.max(...times);
+  }
+
   /** Two writers race on main; returns what the loser stored and nothing references. */
   async function loseRace(spec: StoreSpec, tag: string): Promise<{ commit: string; table: string }> {
     const [a, b] = [lakeOf(spec), lakeOf(spec)];
@@ -74,14 +102,17 @@ export async function gcContract(t: TestContext, env: ContractEnv): Promise<void
     const store = storeFromSpec(env.freshSpec());
     const t0 = Date.now();
     await store.put('objects/a.bin', 'abc');
+    const t1 = Date.now();
     const [a] = await stored(store, 'objects/');
     assert.equal(a?.key, 'objects/a.bin');
     assert.equal(a?.size, 3);
-    assert.ok(Math.abs((a?.modified.getTime() ?? 0) - t0) < 60_000, `modified ${a?.modified.toISOString()} is not about now`);
+    // Within the put, give or take the store's timestamp resolution (S3: 1 s); a slow put only widens the bracket.
+    const m = a?.modified.getTime() ?? NaN;
+    assert.ok(m >= t0 - 2000 && m <= t1 + 2000, `modified ${a?.modified.toISOString()} is not the time of the put`);
 
     assert.equal(await store.touch?.('objects/missing.bin'), false);
     assert.equal(await store.exists('objects/missing.bin'), false, 'touch must not create');
-    await sleep(1100); // S3 keeps LastModified to the second
+    await storeClockPast(m);
     assert.equal(await store.touch?.('objects/a.bin'), true);
     const [touched] = await stored(store, 'objects/');
     assert.ok((touched?.modified.getTime() ?? 0) > (a?.modified.getTime() ?? 0), 'touch must renew the age');
@@ -139,13 +170,12 @@ export async function gcContract(t: TestContext, env: ContractEnv): Promise<void
     const devApps = await fx.parquet('race-dev', keyed(range(1, 9), (k) => `d${k}`));
     await lake.commit({ branch: 'dev', message: 'dev work', tables: { apps: { file: devApps, key: 'sha256' } } });
 
-    // Orphans A, then (3 s later) orphans B; `mid` lies between them.
+    // Orphans A, then orphans B stamped later by the store; `mid` is A's newest stamp, so B is younger than it.
     const a = await loseRace(spec, 'race-a');
-    await sleep(1500);
-    const mid = Date.now();
-    await sleep(1500);
-    const b = await loseRace(spec, 'race-b');
     const aKeys = [`commits/${a.commit}.json`, objectKey(a.table)];
+    const mid = await newest(lake.store, aKeys);
+    await storeClockPast(mid);
+    const b = await loseRace(spec, 'race-b');
     const bKeys = [`commits/${b.commit}.json`, objectKey(b.table)];
     const sizes = new Map((await stored(lake.store, '')).map((o) => [o.key, o.size]));
     const keysBefore = await allKeys(lake.store);
@@ -160,7 +190,7 @@ export async function gcContract(t: TestContext, env: ContractEnv): Promise<void
     assert.equal(young.deleted, 0);
     assert.deepEqual(await allKeys(lake.store), keysBefore);
 
-    // An hour after `mid`: A is past the grace period, B is not. Dry run first.
+    // An hour after `mid`: A is at (or past) the grace period, B is not. Dry run first.
     const now = new Date(mid + HOUR);
     const dry = await lakeOf(spec).gc({ graceMs: HOUR, apply: false, now });
     assert.equal(dry.dry_run, true);
@@ -275,7 +305,7 @@ export async function gcContract(t: TestContext, env: ContractEnv): Promise<void
     // What a writer killed right after its upload leaves behind.
     await lake.store.putFile(key, file);
     const before = (await stored(lake.store, key))[0]?.modified.getTime() ?? NaN;
-    await sleep(1100);
+    await storeClockPast(before);
     await lake.commit({ branch: 'main', message: 'same bytes', tables: { apps: { file } } });
     const after = (await stored(lake.store, key))[0]?.modified.getTime() ?? NaN;
     assert.ok(after > before, 'the reused object must look young to a concurrent gc');

@@ -9,6 +9,7 @@ import { EmbeddedStore } from '../../tracking/embedded/store.ts';
 import { promote } from '../../core/tracking/champion.ts';
 import { logModel } from '../../tracking/log-model.ts';
 import { buildServeApp } from '../app.ts';
+import type { Schedule } from '../batcher.ts';
 import { ServeMetrics } from '../metrics.ts';
 import { ModelHolder } from '../model-holder.ts';
 import { DirectoryModelSource } from '../sources/directory.ts';
@@ -36,6 +37,8 @@ export interface HarnessOptions {
   online?: { service: OnlineFeatureService; featureService?: string };
   microBatchRows?: number;
   microBatchWaitMs?: number;
+  /** Decides when a partial micro-batch goes (default: the maxWaitMs timer); see MicroBatcher. */
+  microBatchSchedule?: Schedule;
   /** Skip loading a model (readiness tests). */
   noStart?: boolean;
 }
@@ -69,7 +72,12 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   const holder = new ModelHolder({
     source,
     alias: 'production',
-    batcher: { maxRows: o.microBatchRows ?? 64, maxWaitMs: o.microBatchWaitMs ?? 1, onBatch: (n) => metrics.batchRows.observe(n) },
+    batcher: {
+      maxRows: o.microBatchRows ?? 64,
+      maxWaitMs: o.microBatchWaitMs ?? 1,
+      onBatch: (n) => metrics.batchRows.observe(n),
+      ...(o.microBatchSchedule ? { schedule: o.microBatchSchedule } : {}),
+    },
     onSwap: (next, prev) => metrics.modelSwapped('production', next, prev),
   });
   if (!o.noStart) await holder.start();

@@ -66,9 +66,13 @@ export async function writeRaw(path: string, rows: RawRow[]): Promise<string> {
   return path;
 }
 
+/** A new file name per call: two commits within one millisecond must not write over each other's input. */
+let files = 0;
+const nextFile = (f: Fixture, table: string) => join(f.dir, `${table}-${++files}.parquet`);
+
 /** Commits rows as lake table `kronodroid_real` on main. */
 export async function commitRaw(f: Fixture, rows: RawRow[], table = 'kronodroid_real'): Promise<string> {
-  const file = await writeRaw(join(f.dir, `${table}-${Date.now()}.parquet`), rows);
+  const file = await writeRaw(nextFile(f, table), rows);
   return (await f.lake.commit({ branch: 'main', message: 'fixture', tables: { [table]: { file, key: 'sha256' } } })).id;
 }
 
@@ -96,7 +100,7 @@ export async function commitQuery(f: Fixture, tables: Record<string, string>): P
   const writes: Record<string, { file: string }> = {};
   try {
     for (const [name, sql] of Object.entries(tables)) {
-      const file = join(f.dir, `${name}-${Date.now()}.parquet`);
+      const file = nextFile(f, name);
       await conn.run(`COPY (${sql}) TO ${literal(file)} (FORMAT PARQUET)`);
       writes[name] = { file };
     }

@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { until } from '../../support/until.ts';
 
 export const MLFLOW_BIN = process.env.MLFLOW_BIN ?? 'mlflow';
 
@@ -67,14 +68,28 @@ export class MlflowServer {
     }, 10000);
     await exited;
     clearTimeout(timer);
-    // the group's workers may outlive the parent by a moment
-    for (let i = 0; i < 50; i++) {
+    // The group's workers may outlive the parent by a moment, and a restart on the same port needs them gone: wait for
+    // that (however long a loaded machine takes), ending stragglers the hard way after 10 s.
+    const pid = c.pid;
+    const gone = () => {
       try {
-        process.kill(-c.pid, 0);
+        process.kill(-pid, 0);
+        return false;
       } catch {
-        return;
+        return true;
       }
-      await new Promise((r) => setTimeout(r, 100));
+    };
+    const straggle = setTimeout(() => {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, 10000);
+    try {
+      await until(`mlflow server's process group ${pid} to exit`, gone, { everyMs: 100 });
+    } finally {
+      clearTimeout(straggle);
     }
   }
 }

@@ -32,13 +32,14 @@ test('a lock left by a dead process is broken at once', async () => {
 
 test('a live but old lock is broken after the timeout; a fresh live lock makes CAS wait and fail', async () => {
   const dir = join(root, 'old-lock');
-  const store = new LocalObjectStore(dir, { lockStaleMs: 5000, lockWaitMs: 300 });
+  // Stale after 10 minutes: far beyond anything a loaded machine takes between writing the lock and the CAS giving up.
+  const store = new LocalObjectStore(dir, { lockStaleMs: 600_000, lockWaitMs: 300 });
   await store.put('refs/heads/main', 'a\n');
   const lock = join(dir, 'refs/heads/main.lock');
   // Our own pid is alive, so only age can make this lock stale.
   writeFileSync(lock, JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), nonce: 'live' }));
   await assert.rejects(store.compareAndSwap('refs/heads/main', 'a\n', 'b\n'), /is held by pid/);
-  const old = (Date.now() - 60_000) / 1000;
+  const old = (Date.now() - 3_600_000) / 1000;
   utimesSync(lock, old, old);
   assert.equal(await store.compareAndSwap('refs/heads/main', 'a\n', 'b\n'), true);
 });
