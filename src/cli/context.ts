@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import type { LoadedConfig } from '../core/config/load.ts';
 import type { DfpConfig } from '../core/config/schema.ts';
-import { DfpError, exitCodeFor, isDfpError, messageOf } from '../core/errors.ts';
+import { exitCodeFor, isDfpError } from '../core/errors.ts';
+import { asDfpError } from '../core/faults.ts';
 import type { Progress } from '../core/progress.ts';
 import { silentProgress } from '../core/progress.ts';
 import type { Logger } from '../log/logger.ts';
@@ -50,16 +51,22 @@ export function defineAction(handler: (ctx: CommandContext, args: string[], opts
     const command = raw[raw.length - 1] as Command;
     const opts = command.opts() as CommonOptions & Record<string, unknown>;
     const positional = (raw.slice(0, -2) as (string | string[] | undefined)[]).flatMap((a) => (a === undefined ? [] : Array.isArray(a) ? a : [a]));
-    const overrides = positional.filter((a) => /^[+\w.-]+=/.test(a));
-    const args = positional.filter((a) => !/^[+\w.-]+=/.test(a));
     const json = Boolean(opts.json);
     try {
       // Loaded here, not at the top: zod, pino and cli-progress cost start-up time that --help does not need.
-      const [{ loadConfig }, { createLogger }, { terminalProgress }] = await Promise.all([
+      const [{ loadConfig }, { createLogger }, { terminalProgress }, { isOverrideLike, parseOverride }] = await Promise.all([
         import('../core/config/load.ts'),
         import('../log/logger.ts'),
         import('./progress-bar.ts'),
+        import('../core/config/overrides.ts'),
       ]);
+      // Overrides may stand anywhere among the positionals; every one must be well-formed, and a word that is
+      // neither an override nor one of the command's own arguments is refused instead of ignored.
+      const overrides = positional.filter(isOverrideLike);
+      for (const o of overrides) parseOverride(o);
+      const args = positional.filter((a) => !isOverrideLike(a));
+      const own = command.registeredArguments.filter((a) => !a.variadic).length;
+      if (args.length > own) parseOverride(args[own]!);
       const loaded = loadConfig({ overrides });
       const verbose = opts.verbose ?? 0;
       const level = verbose >= 2 ? 'debug' : verbose === 1 ? 'info' : loaded.config.log.level;
@@ -75,17 +82,18 @@ export function defineAction(handler: (ctx: CommandContext, args: string[], opts
       process.stdout.write(json ? `${toJson(out.result)}\n` : out.human.endsWith('\n') || out.human === '' ? out.human : `${out.human}\n`);
       lastExitCode = 0;
     } catch (e) {
-      reportError(e, json);
-      lastExitCode = exitCodeFor(e);
+      lastExitCode = reportError(e, json);
     }
   };
 }
 
-export function reportError(e: unknown, json: boolean): void {
-  const error = isDfpError(e) ? e : new DfpError('INTERNAL', messageOf(e));
+/** Prints a failure as one line (and the JSON error with --json); returns the exit code. Environment faults get their own code (faults.ts). */
+export function reportError(e: unknown, json: boolean): number {
+  const error = asDfpError(e);
   if (json) process.stdout.write(`${toJson({ error: error.toJSON() })}\n`);
   process.stderr.write(`dfp: ${error.code === 'INTERNAL' ? 'internal error' : 'error'}: ${error.message}\n`);
   if (!isDfpError(e) && e instanceof Error && process.env.DFP_DEBUG) process.stderr.write(`${e.stack}\n`);
+  return exitCodeFor(error);
 }
 
 /** JSON with bigint as number (DuckDB returns BIGINT as bigint) and stable formatting. */

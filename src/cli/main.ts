@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { lastExitCode, reportError } from './context.ts';
+import { withExamples } from './examples.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerCrossval } from './commands/crossval.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
@@ -33,6 +34,12 @@ DFP_SECTION__KEY=value variables and key=value arguments, e.g. \`dfp config show
 Everything dfp writes goes to the workspace (./.dfp, or DFP_HOME).
 Every command takes --json (one JSON document on stdout) and -v (logs on stderr).`,
     );
+  withExamples(program, [
+    { line: 'dfp run --source kronodroid-real-2019.csv', note: 'the whole job on a local KronoDroid file' },
+    { line: 'dfp run', note: 'the same on the public archives (downloads them)', needs: 'internet' },
+    { line: 'dfp serve', note: 'then the scoring API and dashboard on http://127.0.0.1:8080', kind: 'server' },
+    { line: 'dfp lake head kronodroid_real -n 5' },
+  ]);
   registerConfig(program);
   registerCrossval(program);
   registerEvaluate(program);
@@ -62,7 +69,6 @@ export async function main(argv: string[]): Promise<number> {
       // help and version are "errors" to commander but successes to the user
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
     }
-    reportError(e, argv.includes('--json'));
-    return 70;
+    return reportError(e, argv.includes('--json'));
   }
 }

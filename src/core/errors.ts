@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'NETWORK' // a remote could not be reached or answered badly
   | 'AUTH' // credentials are missing or refused
   | 'STORAGE' // a storage backend failed
+  | 'CORRUPT' // stored data is damaged: a lake object's bytes no longer match the hash it is named by
+  | 'INTERRUPTED' // SIGINT/SIGTERM stopped the work; details.signal names it
   | 'INTERNAL';
 
 export class DfpError extends Error {
@@ -36,10 +38,24 @@ export function isDfpError(e: unknown): e is DfpError {
   return e instanceof DfpError;
 }
 
-/** Exit codes: 1 for expected failures, 2 for usage errors, 70 (EX_SOFTWARE) for bugs. */
+/**
+ * Exit codes: 1 for expected failures, 2 for usage errors (including an input without the columns the command
+ * needs: nothing was done, the input must change), 65 (EX_DATAERR) for damaged stored data (CORRUPT: a retry
+ * cannot help, the data must be restored; see `dfp lake fsck`), 128 + the signal for INTERRUPTED (130 SIGINT, 143 SIGTERM),
+ * 70 (EX_SOFTWARE) for bugs.
+ */
 export function exitCodeFor(e: unknown): number {
-  if (!isDfpError(e)) return 70;
-  return e.code === 'USAGE' || e.code === 'CONFIG_INVALID' ? 2 : 1;
+  if (!isDfpError(e) || e.code === 'INTERNAL') return 70;
+  if (e.code === 'CORRUPT') return 65;
+  if (e.code === 'INTERRUPTED') return interruptedExit(e);
+  return e.code === 'USAGE' || e.code === 'CONFIG_INVALID' || e.code === 'SCHEMA_MISMATCH' ? 2 : 1;
+}
+
+/** 128 + the signal's number, as a shell reports a process a signal stopped: 130 for SIGINT, 143 for SIGTERM. */
+function interruptedExit(e: DfpError): number {
+  const cause = e.details?.cause as Record<string, unknown> | undefined; // a pipeline step keeps its cause's details there
+  const signal = e.details?.signal ?? cause?.signal;
+  return signal === 'SIGTERM' ? 143 : signal === 'SIGHUP' ? 129 : 130;
 }
 
 /** Message of any thrown value, for wrapping errors from libraries. */

@@ -1,6 +1,7 @@
 /**
  * @module How long-running work reports progress without knowing where it is shown. The CLI passes a
- * terminal bar when stderr is a TTY; servers, tests and --json runs without a TTY pass the silent one.
+ * terminal bar when stderr is a TTY and plain lines at a modest rate otherwise (src/cli/progress-bar.ts);
+ * servers, tests and --json runs pass the silent one.
  */
 
 export interface Progress {

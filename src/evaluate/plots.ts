@@ -28,17 +28,30 @@ export function plotFontFile(): string | undefined {
   return FONT_CANDIDATES.find((f) => existsSync(f));
 }
 
+/** The font files for PNG text: plotFontFile() and its bold face beside it when there is one (titles are bold). */
+function plotFontFiles(): string[] {
+  const font = plotFontFile();
+  if (!font) return [];
+  const bold = font.replace(/(-Regular)?\.ttf$/i, '-Bold.ttf');
+  return bold !== font && existsSync(bold) ? [font, bold] : [font];
+}
+
 /** Renders an SVG document to PNG at the given zoom (2 = crisp on high-density screens and in documents). */
 export function svgToPng(svg: string, zoom = 2): Buffer {
-  const font = plotFontFile();
+  return renderSvg(svg, zoom).asPng();
+}
+
+/** Renders an SVG document with the plot fonts; the result has the raw pixels (tests look at them) and the PNG. */
+export function renderSvg(svg: string, zoom = 2): ReturnType<Resvg['render']> {
+  const fonts = plotFontFiles();
   try {
     const resvg = new Resvg(svg, {
       fitTo: { mode: 'zoom', value: zoom },
       background: '#ffffff',
-      // A named font file keeps the output the same on every machine; system fonts are only the fallback.
-      font: font ? { fontFiles: [font], loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' } : { loadSystemFonts: true },
+      // Named font files keep the output the same on every machine; system fonts are only the fallback.
+      font: fonts.length ? { fontFiles: fonts, loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' } : { loadSystemFonts: true },
     });
-    return resvg.render().asPng();
+    return resvg.render();
   } catch (e) {
     throw new DfpError('INTERNAL', `could not render a plot to PNG: ${messageOf(e)}`, undefined, { cause: e });
   }

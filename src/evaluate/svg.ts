@@ -1,6 +1,7 @@
 // A tiny SVG chart frame (scales, grid, axes, ticks, labels, legend, text alternative) for the evaluation plots.
 // Hand-written rather than a charting library: three chart kinds of paths and text need ~150 lines, while the Node
 // charting options either need a DOM (d3 + jsdom) or a large runtime (vega), and string output is easy to test.
+import { fitText } from './text.ts';
 
 /** Escapes text for SVG element content and attribute values. */
 export function esc(text: string): string {
@@ -59,9 +60,21 @@ export interface Area { left: number; top: number; right: number; bottom: number
 export const WIDTH = 640;
 export const HEIGHT = 520;
 
-/** A complete SVG document: background, title, grid, axes with ticks and labels, the body, and the legend. */
+/** Room left and right of the title and subtitle, px. */
+const TEXT_MARGIN = 16;
+
+/**
+ * A complete SVG document: background, title, grid, axes with ticks and labels, the body, and the legend.
+ * The title is measured: it shrinks (18 → 14 px), then wraps onto two lines, then is shortened in the middle, so it
+ * always fits; the plot moves down by the extra line. The full title stays in <title>.
+ */
 export function frame(spec: FrameSpec): string {
-  const top = (spec.subtitle ? 72 : 56) + (spec.legendAt === 'above' ? 30 : 0);
+  const textWidth = WIDTH - 2 * TEXT_MARGIN;
+  const title = fitText(spec.title, textWidth, { size: 18, minSize: 14, bold: true, maxLines: 2 });
+  const lineHeight = Math.round(title.size * 1.25);
+  const extra = (title.lines.length - 1) * lineHeight;
+  const subtitle = spec.subtitle ? fitText(spec.subtitle, textWidth, { size: 13, minSize: 11 }) : undefined;
+  const top = (spec.subtitle ? 72 : 56) + extra + (spec.legendAt === 'above' ? 30 : 0);
   const area: Area = { left: 78, top, right: WIDTH - 24, bottom: HEIGHT - 64 };
   const [x0, x1] = spec.xDomain;
   const [y0, y1] = spec.yDomain;
@@ -74,9 +87,9 @@ export function frame(spec: FrameSpec): string {
     `<title id="chart-title">${esc(spec.title)}</title>`,
     `<desc id="chart-desc">${esc(spec.desc)}</desc>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    `<text x="${WIDTH / 2}" y="28" text-anchor="middle" font-size="18" font-weight="bold">${esc(spec.title)}</text>`,
+    ...title.lines.map((line, i) => `<text x="${WIDTH / 2}" y="${28 + i * lineHeight}" text-anchor="middle" font-size="${title.size}" font-weight="bold">${esc(line)}</text>`),
   );
-  if (spec.subtitle) out.push(`<text x="${WIDTH / 2}" y="50" text-anchor="middle" font-size="13" fill="#555555">${esc(spec.subtitle)}</text>`);
+  if (subtitle) out.push(`<text x="${WIDTH / 2}" y="${50 + extra}" text-anchor="middle" font-size="${subtitle.size}" fill="#555555">${esc(subtitle.lines[0] ?? '')}</text>`);
   const grid: string[] = [];
   const ticks: string[] = [];
   for (const t of spec.xTicks ?? niceTicks(x0, x1)) {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError } from '../core/errors.ts';
 import { KEY_COLUMN, NORMALISED_COLUMNS } from '../core/kronodroid/schema.ts';
-import type { TableWrite, VersionedLake } from '../core/lake/types.ts';
+import type { RepairedObject, TableWrite, VersionedLake } from '../core/lake/types.ts';
 import { type Progress, silentProgress } from '../core/progress.ts';
 import { engineOptions } from '../engine/duckdb/connection.ts';
 import { prepareIngest } from './prepare.ts';
@@ -46,6 +46,8 @@ export interface IngestResult {
   files: PreparedIngest['files'];
   /** Seconds per phase, for benchmarks and -v. */
   timings: { resolve: number; prepare: number; commit: number };
+  /** Lake objects found damaged (CORRUPT) while reusing them, replaced with the good bytes of this ingest. */
+  repaired?: RepairedObject[];
 }
 
 /** sha256 of the normalised column names and types: which table shape this ingest wrote. */
@@ -122,6 +124,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestResult> {
       sources: resolved.sources,
       files: prepared.files,
       timings,
+      ...(result.repaired ? { repaired: result.repaired } : {}),
     };
   } finally {
     await rm(workDir, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import {
   type Layout,
   lakeName,
   NORMALISED_COLUMNS,
+  scoringRequiredColumns,
 } from '../core/kronodroid/schema.ts';
 import { DfpError } from '../core/errors.ts';
 
@@ -32,6 +33,8 @@ export interface ColumnPlan {
 }
 
 export interface FilePlan {
+  /** 'score': planned against a model's features for `dfp score`; an empty label is then unknown, not a bad row. */
+  purpose: 'ingest' | 'score';
   layout: Layout;
   columns: ColumnPlan[];
   /** Lake column → plan, for the columns the file has. */
@@ -56,8 +59,38 @@ function kindOf(lake: string): ColumnKind {
   return LAKE_TYPES.has(lake) && !lake.startsWith('_') ? 'text' : 'unknown';
 }
 
-/** Plans a file from its header; refuses it whole (SCHEMA_MISMATCH) when required columns are missing. */
-export function planFile(fileName: string, header: readonly string[]): FilePlan {
+/** What a file is planned against when it is to be scored rather than ingested. */
+export interface ScoringContract {
+  /** The model as messages name it, e.g. `models:/kronodroid_detector@production (classifier)`. */
+  model: string;
+  /** The model's feature columns (lake names). */
+  features: readonly string[];
+}
+
+/** Names shown in a message before "… and N more"; the error's details carry them all. */
+const LISTED = 10;
+
+/**
+ * Refuses (SCHEMA_MISMATCH) an input to be scored that lacks a column the model needs, naming the columns and the
+ * model. `have`: the input's columns by lake name. Nothing else is required: no label, dates or package.
+ */
+export function requireScoringColumns(where: string, have: ReadonlySet<string>, c: ScoringContract): void {
+  const missing = scoringRequiredColumns(c.features).filter((f) => !have.has(f));
+  if (!missing.length) return;
+  const n = missing.length;
+  const list = `${missing.slice(0, LISTED).join(', ')}${n > LISTED ? `, … and ${n - LISTED} more` : ''}`;
+  throw new DfpError(
+    'SCHEMA_MISMATCH',
+    `${where} lacks ${n === 1 ? 'the feature column' : `${n} feature columns`} ${list}, which ${c.model} needs to score it; nothing was scored (scoring needs sha256 and the model's features; label, dates and package are optional)`,
+    { file: where, model: c.model, missing },
+  );
+}
+
+/**
+ * Plans a file from its header; refuses it whole (SCHEMA_MISMATCH) when required columns are missing: those of
+ * its layout for an ingest, the model's features when `scoring` is given.
+ */
+export function planFile(fileName: string, header: readonly string[], scoring?: ScoringContract): FilePlan {
   const names = header.map((h) => h.trim());
   const seen = new Map<string, number>();
   const dupes: string[] = [];
@@ -70,7 +103,8 @@ export function planFile(fileName: string, header: readonly string[]): FilePlan 
     throw new DfpError('INPUT_INVALID', `${fileName}: header names repeated (ignoring case): ${dupes.join(', ')}; rename them so each column is unique`, { file: fileName, duplicates: dupes });
   }
   const detection = detectLayout(names);
-  if (detection.missing.length) {
+  if (scoring) requireScoringColumns(fileName, new Set(names.map(lakeName)), scoring);
+  else if (detection.missing.length) {
     throw new DfpError(
       'SCHEMA_MISMATCH',
       `${fileName} lacks required column${detection.missing.length > 1 ? 's' : ''} ${detection.missing.join(', ')} (layout ${detection.layout}); nothing was ingested`,
@@ -84,5 +118,5 @@ export function planFile(fileName: string, header: readonly string[]): FilePlan 
     return { index, header: h, lake, kind, readType: numeric ? 'DOUBLE' : 'VARCHAR', lakeType: LAKE_TYPES.get(lake) ?? 'VARCHAR' };
   });
   const byLake = new Map(columns.filter((c) => c.kind !== 'unknown').map((c) => [c.lake, c]));
-  return { layout: detection.layout, columns, byLake, unknown: columns.filter((c) => c.kind === 'unknown').map((c) => c.header) };
+  return { purpose: scoring ? 'score' : 'ingest', layout: detection.layout, columns, byLake, unknown: columns.filter((c) => c.kind === 'unknown').map((c) => c.header) };
 }

@@ -31,6 +31,20 @@ export interface ResolveOptions {
 
 const DATA_FILE = /\.(csv|csv\.gz|gz|zip|parquet)$/i;
 
+/** Whether a source spec is fetched over the network (a URL, kaggle: or a kronodroid: shortcut) rather than read from disk. */
+export function isRemoteSource(spec: string): boolean {
+  return /^(https?:\/\/|kaggle:|kronodroid:)/i.test(spec.trim());
+}
+
+/** What to do without internet, added to a failed download of `dfp ingest` and `dfp run` (both take --source). */
+export const OFFLINE_HINT = 'no internet here? give a local KronoDroid file instead: --source <local file> (.csv, .csv.gz, .zip, .parquet, or a folder of them)';
+
+/** A NETWORK failure of a remote source, with OFFLINE_HINT added; any other error unchanged. */
+export function withOfflineHint(e: unknown, spec: string): unknown {
+  if (!(e instanceof DfpError) || e.code !== 'NETWORK' || !isRemoteSource(spec) || e.message.includes(OFFLINE_HINT)) return e;
+  return new DfpError('NETWORK', `${e.message}\n${OFFLINE_HINT}`, e.details, { cause: e });
+}
+
 export function cacheDirOf(config: DfpConfig): string {
   return isAbsolute(config.data.cache_dir) ? config.data.cache_dir : join(config.workspace, config.data.cache_dir);
 }

@@ -42,9 +42,15 @@ export function problemExpr(plan: FilePlan): string {
     const v = col(c);
     switch (c.kind) {
       case 'label':
-        oks.push(`trim(${v}) IN ('0', '1')`);
-        whens.push(`WHEN NULLIF(trim(${v}), '') IS NULL THEN ${problem("'missing_label'", c, "''")}`);
-        whens.push(`WHEN trim(${v}) NOT IN ('0', '1') THEN ${problem("'bad_label'", c, v)}`);
+        if (plan.purpose === 'score') {
+          // Scoring is for apps whose label nobody knows yet: an empty label passes (as NULL), a wrong one does not.
+          oks.push(`(NULLIF(trim(${v}), '') IS NULL OR trim(${v}) IN ('0', '1'))`);
+          whens.push(`WHEN NULLIF(trim(${v}), '') IS NOT NULL AND trim(${v}) NOT IN ('0', '1') THEN ${problem("'bad_label'", c, v)}`);
+        } else {
+          oks.push(`trim(${v}) IN ('0', '1')`);
+          whens.push(`WHEN NULLIF(trim(${v}), '') IS NULL THEN ${problem("'missing_label'", c, "''")}`);
+          whens.push(`WHEN trim(${v}) NOT IN ('0', '1') THEN ${problem("'bad_label'", c, v)}`);
+        }
         break;
       case 'key':
         oks.push(`trim(${v}) <> ''`);
@@ -140,7 +146,7 @@ export function normalisedSelect(plan: FilePlan, alias: string, source: string):
       case 'package':
         return `NULLIF(trim(${v}, ${ws}), '') AS ${ident(name)}`;
       case 'label':
-        return `CAST(trim(${v}) AS INTEGER) AS ${ident(name)}`;
+        return `CAST(NULLIF(trim(${v}), '') AS INTEGER) AS ${ident(name)}`;
       case 'count':
       case 'number':
         return `CAST(${v} AS ${type}) AS ${ident(name)}`;

@@ -2,26 +2,33 @@
 // objects named by the sha256 of their canonical JSON, and branch/tag refs moved only by
 // compare-and-swap. Write order (objects → commit → ref) is what makes a crash at any point harmless:
 // until the ref moves, nothing new is reachable, and the old head stays intact.
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { DfpError } from '../core/errors.ts';
+// Integrity: every table object is checked against its name before a reader gets its path, and before a
+// writer reuses it (integrity.ts); a damaged one found by a writer is replaced with the bytes being written.
+import type { BigIntStats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DfpError, isDfpError } from '../core/errors.ts';
 import type { ObjectStore } from '../core/lake/object-store.ts';
 import type {
   Commit,
   CommitRequest,
   CommitResult,
+  FsckOptions,
+  FsckReport,
   GcOptions,
   GcReport,
   LakeDiff,
   RefInfo,
+  RepairedObject,
   TableDiff,
   TableEntry,
   VersionedLake,
 } from '../core/lake/types.ts';
 import { type DuckDBConnection, type EngineOptions, openDuckDb } from '../engine/duckdb/connection.ts';
 import { canonicalJson, sha256File, sha256Hex } from './canonical.ts';
+import { checkLake } from './fsck.ts';
 import { collectGarbage } from './gc.ts';
+import { ObjectIntegrity, withHeads } from './integrity.ts';
 import {
   HEADS,
   TAGS,
@@ -39,10 +46,14 @@ import { parquetInfo } from './parquet-info.ts';
 import { pausePoint } from './pause-point.ts';
 import { resolveRef } from './resolve.ts';
 import { rowDiff } from './row-diff.ts';
+import { VerifiedFiles } from './verified-files.ts';
 
 export interface ObjectLakeOptions {
   store: ObjectStore;
-  /** Where tables of a remote store are downloaded, one file per content hash. */
+  /**
+   * Where tables of a remote store are downloaded, one file per content hash; `verified/` in it remembers
+   * which local files were verified (verified-files.ts).
+   */
   cacheDir: string;
   /** Default commit author. */
   author: string;
@@ -56,7 +67,8 @@ const short = (id: string | null | undefined) => (id ? id.slice(0, 12) : 'none')
 export class ObjectLake implements VersionedLake {
   readonly location: string;
   readonly store: ObjectStore;
-  private readonly cacheDir: string;
+  /** Checks table objects against their names for readers, writers and fsck. */
+  readonly integrity: ObjectIntegrity;
   private readonly author: string;
   private readonly engine: EngineOptions;
   private conn: Promise<DuckDBConnection> | undefined;
@@ -66,7 +78,7 @@ export class ObjectLake implements VersionedLake {
   constructor(opts: ObjectLakeOptions) {
     this.store = opts.store;
     this.location = opts.store.location;
-    this.cacheDir = opts.cacheDir;
+    this.integrity = new ObjectIntegrity(opts.store, opts.cacheDir, new VerifiedFiles(join(opts.cacheDir, 'verified')));
     this.author = opts.author;
     this.engine = opts.engine ?? {};
   }
@@ -94,15 +106,23 @@ export class ObjectLake implements VersionedLake {
     return raw === null ? null : parseRef(Buffer.from(raw).toString('utf8'));
   }
 
-  /** Reads and verifies a commit object; null when absent. */
-  async readCommit(id: string): Promise<Commit | null> {
-    const cached = this.commits.get(id);
+  /**
+   * Reads and verifies a commit object; null when absent, CORRUPT when its bytes do not hash to its id.
+   * `fresh` reads the store even when the commit is in memory (fsck checks the stored bytes).
+   */
+  async readCommit(id: string, fresh = false): Promise<Commit | null> {
+    const cached = fresh ? undefined : this.commits.get(id);
     if (cached) return cached;
     const raw = await this.store.get(commitKey(id));
     if (raw === null) return null;
     const text = Buffer.from(raw).toString('utf8');
-    if (sha256Hex(text) !== id) {
-      throw new DfpError('STORAGE', `commit ${id} in ${this.location} is corrupt: its content does not hash to its id`, { commit: id });
+    const got = sha256Hex(text);
+    if (got !== id) {
+      throw new DfpError(
+        'CORRUPT',
+        `commit ${id} (${commitKey(id)}) in ${this.location} is damaged: its content hashes to ${got.slice(0, 12)}…, not to its id; \`dfp lake fsck\` lists the refs that reach it`,
+        { commit: id, key: commitKey(id), location: this.location, found_sha256: got },
+      );
     }
     const commit: Commit = { id, ...(JSON.parse(text) as CommitBody) };
     this.commits.set(id, commit);
@@ -138,17 +158,21 @@ export class ObjectLake implements VersionedLake {
     const parent = head === null ? null : await this.mustCommit(head);
 
     const tables: Record<string, TableEntry> = { ...parent?.tables };
+    const repaired: RepairedObject[] = [];
     for (const name of Object.keys(request.tables).sort()) {
       const write = request.tables[name];
       if (write === null || write === undefined) {
         delete tables[name];
         continue;
       }
-      tables[name] = await this.storeTable(write.file, write.key);
+      const stored = await this.storeTable(write.file, write.key);
+      tables[name] = stored.entry;
+      if (stored.repaired) repaired.push({ ...stored.repaired, table: name });
     }
     await pausePoint('after-data-upload');
+    const repairs = repaired.length > 0 ? { repaired } : {};
 
-    if (parent && canonicalJson(tables) === canonicalJson(parent.tables)) return { ...parent, unchanged: true };
+    if (parent && canonicalJson(tables) === canonicalJson(parent.tables)) return { ...parent, unchanged: true, ...repairs };
 
     const commit = await this.writeCommit({
       parents: head === null ? [] : [head],
@@ -161,13 +185,18 @@ export class ObjectLake implements VersionedLake {
     await pausePoint('before-ref-update');
     const moved = await this.store.compareAndSwap(branchKey(branch), head === null ? undefined : refValue(head), refValue(commit.id));
     if (!moved) throw conflict(branch, head, await this.head(branch), commit.id);
-    return { ...commit, unchanged: false };
+    return { ...commit, unchanged: false, ...repairs };
   }
 
-  /** Hashes, describes and uploads one Parquet file (upload skipped when the content is already stored). */
-  private async storeTable(file: string, key: string | undefined): Promise<TableEntry> {
+  /**
+   * Hashes, describes and uploads one Parquet file. The upload is skipped when the store already holds
+   * these bytes, checked, never assumed from the name: a damaged or missing object is replaced by this file.
+   */
+  private async storeTable(file: string, key: string | undefined): Promise<{ entry: TableEntry; repaired?: Omit<RepairedObject, 'table'> }> {
+    let source: BigIntStats;
     try {
-      if (!(await stat(file)).isFile()) throw new Error('not a file');
+      source = await stat(file, { bigint: true });
+      if (!source.isFile()) throw new Error('not a file');
     } catch {
       throw new DfpError('NOT_FOUND', `table file ${file} does not exist or is not a file`, { file });
     }
@@ -179,9 +208,29 @@ export class ObjectLake implements VersionedLake {
     const objKey = objectKey(contentHash);
     // Reusing a stored object renews its age (touch), so gc's grace period covers it until this commit's
     // ref moves, even if it was an old orphan a minute ago. Stores without touch fall back to exists().
+    // Touch first, then check: the check then describes the object as it now is. When the file is the
+    // stored object itself (an unchanged table handed back by ingest or transform), hashing it above
+    // already checked those very bytes.
     const stored = this.store.touch ? await this.store.touch(objKey) : await this.store.exists(objKey);
-    if (!stored) await this.store.putFile(objKey, file);
-    return { content_hash: contentHash, rows: info.rows, schema_hash: info.schema_hash, columns: info.columns, ...(key !== undefined ? { key } : {}) };
+    const local = this.store.localPath?.(objKey);
+    const self = local !== undefined && resolve(local) === resolve(file);
+    const check = stored ? (self ? { state: 'good' as const } : await this.integrity.checkStored(contentHash, false)) : undefined;
+    if (stored && self) {
+      // The touch changed its times, which would make the next reader hash it again; its bytes were hashed
+      // just above (same inode and size), so record them as verified as they now are.
+      const now = await stat(file, { bigint: true });
+      if (now.dev === source.dev && now.ino === source.ino && now.size === source.size) await this.integrity.written(contentHash);
+    }
+    if (check?.state !== 'good') {
+      await this.integrity.forget(contentHash);
+      await this.store.putFile(objKey, file);
+      // The copy holds the bytes just hashed for its name, if the file did not change meanwhile.
+      const now = await stat(file, { bigint: true });
+      if (now.dev === source.dev && now.ino === source.ino && now.size === source.size && now.mtimeNs === source.mtimeNs && now.ctimeNs === source.ctimeNs) await this.integrity.written(contentHash);
+    }
+    const entry: TableEntry = { content_hash: contentHash, rows: info.rows, schema_hash: info.schema_hash, columns: info.columns, ...(key !== undefined ? { key } : {}) };
+    if (check?.state !== 'damaged') return { entry };
+    return { entry, repaired: { key: objKey, ...(check.sha256 ? { found_sha256: check.sha256 } : {}) } };
   }
 
   async mustCommit(id: string): Promise<Commit> {
@@ -272,30 +321,14 @@ export class ObjectLake implements VersionedLake {
         { ref, table, tables: names },
       );
     }
-    return this.objectPath(entry.content_hash);
-  }
-
-  /** Local path of a stored Parquet object: in place for a directory store, else a verified cached copy. */
-  private async objectPath(hash: string): Promise<string> {
-    const key = objectKey(hash);
-    const local = this.store.localPath?.(key);
-    if (local) {
-      if (!(await this.store.exists(key))) throw new DfpError('STORAGE', `object ${key} is missing from ${this.location}`, { key });
-      return local;
-    }
-    const cached = join(this.cacheDir, `${hash}.parquet`);
-    if (await stat(cached).then(() => true, () => false)) return cached;
-    await mkdir(this.cacheDir, { recursive: true });
-    const tmp = `${cached}.dl-${process.pid}-${randomBytes(4).toString('hex')}`;
     try {
-      if (!(await this.store.getFile(key, tmp))) throw new DfpError('STORAGE', `object ${key} is missing from ${this.location}`, { key });
-      const got = await sha256File(tmp);
-      if (got !== hash) throw new DfpError('STORAGE', `object ${key} from ${this.location} is corrupt (sha256 ${got})`, { key });
-      await rename(tmp, cached);
-    } finally {
-      await unlink(tmp).catch(() => undefined);
+      return await this.integrity.readablePath(entry.content_hash, { ref, table, commit: commit.id });
+    } catch (e) {
+      // Readers often resolve a branch first and read by commit id; the error should still name the branch.
+      if (!isDfpError(e) || (e.code !== 'CORRUPT' && e.code !== 'STORAGE') || !/^[0-9a-f]{64}$/.test(ref)) throw e;
+      const refs = await Promise.all([this.branches(), this.tags()]).then((lists) => lists.flat(), () => []);
+      throw withHeads(e, refs.filter((r) => r.commit === commit.id).map((r) => r.name));
     }
-    return cached;
   }
 
   async diff(from: string, to: string): Promise<LakeDiff> {
@@ -314,7 +347,8 @@ export class ObjectLake implements VersionedLake {
         }
         const d: TableDiff = { table, status: 'changed', rows_before: before.rows, rows_after: after.rows, schema_changed: before.schema_hash !== after.schema_hash };
         if (before.key && before.key === after.key) {
-          const [pa, pb] = [await this.objectPath(before.content_hash), await this.objectPath(after.content_hash)];
+          const pa = await this.integrity.readablePath(before.content_hash, { ref: from, table, commit: a.id });
+          const pb = await this.integrity.readablePath(after.content_hash, { ref: to, table, commit: b.id });
           Object.assign(d, await rowDiff(await this.duck(), pa, pb, before.key));
         }
         tables.push(d);
@@ -333,6 +367,16 @@ export class ObjectLake implements VersionedLake {
       }
     }
     return report;
+  }
+
+  fsck(options: FsckOptions): Promise<FsckReport> {
+    return checkLake(this, options);
+  }
+
+  /** Removes a branch ref (fsck's scratch branches); the commits it alone reached are left to gc. */
+  async deleteBranch(name: string): Promise<void> {
+    checkRefName('branch', name);
+    await this.store.delete(branchKey(name));
   }
 
   async close(): Promise<void> {

@@ -69,7 +69,7 @@ test('dfp run: a failing step stops the run naming it; the next run resumes ther
   const broken = run(home, ['store.registry=/nonexistent/feature_store.yaml']);
   assert.notEqual(broken.code, 0);
   assert.match(broken.stderr, /step 'features' failed: .*feature_store\.yaml/);
-  assert.match(broken.stderr, /run `dfp run` again/);
+  assert.match(broken.stderr, /run `dfp run --source \S+ .*store\.registry=\/nonexistent\/feature_store\.yaml` again/, 'the hint repeats the source and overrides');
   const last = JSON.parse(readFileSync(join(home, 'runs', 'last-run.json'), 'utf8')) as RunSummary;
   assert.equal(last.status, 'failed');
   assert.deepEqual(statuses(last), { ingest: 'ran', transform: 'ran', features: 'failed' });

@@ -6,7 +6,7 @@ import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError, messageOf } from '../core/errors.ts';
 import { type Progress, silentProgress } from '../core/progress.ts';
 import { openLake } from '../lake/open.ts';
-import { openTracking } from '../tracking/index.ts';
+import { failStaleRunsOf, openTracking } from '../tracking/index.ts';
 import type { PipelineEnv } from './env.ts';
 import { StepRunner } from './runner.ts';
 import { loadState, saveLastRun } from './state.ts';
@@ -20,7 +20,7 @@ export const PIPELINE_MODELS = [
   { name: 'kronodroid_detector', kind: 'classifier' },
 ] as const;
 
-// The fingerprint model explains every score; `serve.model=kronodroid_detector` serves the detector.
+// Serves the detector's verdict with the fingerprint model's anomaly score beside it (serve.model, serve.fingerprint_model).
 export const SERVE_COMMAND = 'npx dfp serve';
 
 export interface PipelineOptions {
@@ -34,6 +34,8 @@ export interface PipelineOptions {
   progress?: Progress;
   /** One line per step (stderr in the CLI). */
   log?: (line: string) => void;
+  /** The command that resumes this run (default `dfp run`), named when a step fails: with the same overrides it reads the same data. */
+  rerun?: string;
 }
 
 const STEPS_PER_MODEL = 4;
@@ -45,7 +47,7 @@ export async function runPipeline(o: PipelineOptions): Promise<RunSummary> {
   const log = o.log ?? (() => undefined);
   const champion = o.champion ?? { metric: 'roc_auc', higherIsBetter: true };
   const state = loadState(workspace);
-  const runner = new StepRunner(workspace, state, 3 + STEPS_PER_MODEL * PIPELINE_MODELS.length, o.progress ?? silentProgress, log);
+  const runner = new StepRunner(workspace, state, 3 + STEPS_PER_MODEL * PIPELINE_MODELS.length, o.progress ?? silentProgress, log, o.rerun);
   const summary: RunSummary = {
     status: 'failed',
     started_at: started.toISOString(),
@@ -60,6 +62,8 @@ export async function runPipeline(o: PipelineOptions): Promise<RunSummary> {
     exports: {},
     serve: SERVE_COMMAND,
   };
+  // A run a crashed `dfp run` left RUNNING is ended FAILED before this one starts (src/tracking/stale.ts).
+  await failStaleRunsOf(o.config, log);
   const lake = await openLake(o.config);
   const env: PipelineEnv = { config: o.config, lake, branch: o.branch ?? o.config.lake.default_branch, progress: o.progress ?? silentProgress, log };
   try {

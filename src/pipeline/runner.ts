@@ -1,7 +1,8 @@
 // Runs one pipeline step with caching: a step whose key matches its last successful record (and whose
 // output still exists) is reported `cached`; otherwise it runs, and its record is saved at once so a
 // later failure keeps it. A failure is recorded and rethrown naming the step.
-import { DfpError, isDfpError, messageOf } from '../core/errors.ts';
+import { DfpError } from '../core/errors.ts';
+import { asDfpError } from '../core/faults.ts';
 import type { Progress } from '../core/progress.ts';
 import { saveState } from './state.ts';
 import type { PipelineState, StepStatus } from './types.ts';
@@ -25,6 +26,8 @@ export class StepRunner {
     private readonly total: number,
     private readonly progress: Progress,
     private readonly log: (line: string) => void,
+    /** The command line that resumes this run, repeated in the failure hint (its overrides pick the data and models). */
+    private readonly rerun = 'dfp run',
   ) {}
 
   /** `build` computes the key (hashing inputs may fail too: that failure belongs to this step). */
@@ -47,16 +50,16 @@ export class StepRunner {
       return this.finish(name, key, 'ran', started, prefix, output);
     } catch (e) {
       const seconds = (performance.now() - started) / 1000;
-      const message = messageOf(e);
+      const error = asDfpError(e); // a full disk in a step is STORAGE, not INTERNAL
+      const message = error.message;
       this.state.steps[name] = { key, status: 'failed', seconds, finished_at: new Date().toISOString(), error: message };
       saveState(this.workspace, this.state);
       this.report[name] = { status: 'failed', seconds: round(seconds), error: message };
       this.log(`${prefix} failed after ${seconds.toFixed(1)}s: ${message}`);
-      const code = isDfpError(e) ? e.code : 'INTERNAL';
       throw new StepFailed(
-        code,
-        `step '${name}' failed: ${message}\nfix the cause and run \`dfp run\` again: completed steps are cached and the run resumes at '${name}'`,
-        { step: name, ...(isDfpError(e) && e.details ? { cause: e.details } : {}) },
+        error.code,
+        `step '${name}' failed: ${message}\nfix the cause and run \`${this.rerun}\` again: completed steps are cached and the run resumes at '${name}'`,
+        { step: name, ...(error.details ? { cause: error.details } : {}) },
         { cause: e },
       );
     } finally {

@@ -1,18 +1,20 @@
 // Turns `dfp score --input` into a SQL relation of normalised rows (lake column names, FEATURE_COLUMNS
-// included). A CSV/Parquet/zip file in either KronoDroid layout goes through the ingest's own planning and
-// per-row checks (REBOOT → REBOOT_PERMISSION, bad rows to the quarantine CSV with reasons), but not its
-// merge: scoring needs no de-duplication, and skipping the sort keeps memory flat. Clean input is streamed
-// in one pass with the checks inline; only input with a bad row pays for the staged path.
-// A lake table[@ref] is read as stored.
+// included). A CSV/Parquet/zip file goes through the ingest's own planning and per-row checks (REBOOT →
+// REBOOT_PERMISSION, bad rows to the quarantine CSV with reasons), planned against the model's features rather
+// than the ingest's required columns: a file of sha256 + features is enough, label, dates, package and family
+// are passed through when present. Not the ingest's merge: scoring needs no de-duplication, and skipping the
+// sort keeps memory flat. Clean input is streamed in one pass with the checks inline; input with a bad row, or
+// without sha256 (its rows are named by record number), takes the staged path. A lake table[@ref] is read as stored.
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
+import { KEY_COLUMN, PASSTHROUGH_COLUMNS } from '../core/kronodroid/schema.ts';
 import { DfpError, messageOf } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
 import { type DuckDBConnection, ident, literal, queryRows } from '../engine/duckdb/connection.ts';
 import { readCsvHeader } from '../ingest/header.ts';
-import { type FilePlan, planFile } from '../ingest/plan.ts';
+import { type FilePlan, type ScoringContract, planFile, requireScoringColumns } from '../ingest/plan.ts';
 import { QUARANTINE_COLUMNS, createQuarantine, quarantineCounts, quarantineProblems, quarantineRejects, writeQuarantineCsv } from '../ingest/quarantine.ts';
 import { resolveSource } from '../ingest/source.ts';
 import { normalisedSelect, problemExpr, readCsvSql, readParquetSql } from '../ingest/sql.ts';
@@ -20,8 +22,16 @@ import { stageFile, stagedFrom } from '../ingest/stage.ts';
 import type { InputFile } from '../ingest/types.ts';
 import { openLake } from '../lake/open.ts';
 
+/** How output rows are named: the input's sha256, or `<file>#<record>` when an input file has no sha256 column. */
+export type KeyColumn = typeof KEY_COLUMN | 'row_id';
+export const ROW_ID = 'row_id';
+
 export interface ScoreInput {
   kind: 'file' | 'lake';
+  /** Column of `relation` that names each row in the output. */
+  key: KeyColumn;
+  /** Passthrough columns (PASSTHROUGH_COLUMNS, and sha256 when the key is generated) some input has, in output order. */
+  passthrough: string[];
   /** SQL relation of the rows to score (valid on the connection it was opened with); undefined when none are left. */
   relation: string | undefined;
   /** Undefined on the one-pass path: the rows are counted as they are scored. */
@@ -63,6 +73,8 @@ interface OpenOptions {
   workDir: string;
   quarantineCsv: string;
   progress: Progress;
+  /** The model the rows are for: what a file must have is its features, nothing else. */
+  scoring: ScoringContract;
 }
 
 export async function openInput(o: OpenOptions): Promise<ScoreInput> {
@@ -85,15 +97,19 @@ async function openFiles(o: OpenOptions): Promise<ScoreInput> {
   const { conn } = o;
   // Every header first: a file missing required columns refuses the whole input before any work (as in ingest).
   const plans: FilePlan[] = [];
-  for (const file of resolved.files) plans.push(planFile(file.name, await headerOf(conn, file)));
+  for (const file of resolved.files) plans.push(planFile(file.name, await headerOf(conn, file), o.scoring));
   await createQuarantine(conn);
+  const shape = outputShape(plans);
+  await writeFile(o.quarantineCsv, `${QUARANTINE_COLUMNS.join(',')}\n`);
+  // Generated ids are record numbers, which only the staged path knows.
+  if (shape.key === ROW_ID) return openStaged(o, resolved.files, plans, shape);
   // Clean input, the common case: one streamed pass, checks inline, no staging file. Until the caller has
   // read it to the end and confirmed, nothing is known to be clean; a bad row aborts the stream (error()).
   const parts = resolved.files.map((file, i) => onePassSelect(file, i, plans[i]!));
   const csvRejects = resolved.files.flatMap((f, i) => (f.format === 'parquet' ? [] : [`onepass_rejects_${i}`]));
-  await writeFile(o.quarantineCsv, `${QUARANTINE_COLUMNS.join(',')}\n`);
   return {
     kind: 'file',
+    ...shape,
     relation: `(${parts.join(' UNION ALL ')})`,
     inputRows: undefined,
     quarantinedRows: 0,
@@ -108,7 +124,7 @@ async function openFiles(o: OpenOptions): Promise<ScoreInput> {
         }
         return true;
       },
-      fallback: () => openStaged(o, resolved.files, plans),
+      fallback: () => openStaged(o, resolved.files, plans, shape),
     },
   };
 }
@@ -127,8 +143,15 @@ function onePassSelect(file: InputFile, i: number, plan: FilePlan): string {
   return `SELECT ${normalisedSelect(plan, 's', file.name)} FROM ${scan} WHERE ${clean}`;
 }
 
+/** The output's key and passthrough columns: the union of what the files have, in PASSTHROUGH_COLUMNS order. */
+function outputShape(plans: FilePlan[]): { key: KeyColumn; passthrough: string[] } {
+  const has = (c: string) => plans.some((p) => p.byLake.has(c));
+  const key: KeyColumn = plans.every((p) => p.byLake.has(KEY_COLUMN)) ? KEY_COLUMN : ROW_ID;
+  return { key, passthrough: [...(key === ROW_ID && has(KEY_COLUMN) ? [KEY_COLUMN] : []), ...PASSTHROUGH_COLUMNS.filter(has)] };
+}
+
 /** The general path: every file staged (small row groups: flat memory) so each bad row is quarantined by number. */
-async function openStaged(o: OpenOptions, files: InputFile[], plans: FilePlan[]): Promise<ScoreInput> {
+async function openStaged(o: OpenOptions, files: InputFile[], plans: FilePlan[], shape: { key: KeyColumn; passthrough: string[] }): Promise<ScoreInput> {
   const { conn } = o;
   const parts: string[] = [];
   let inputRows = 0;
@@ -138,14 +161,17 @@ async function openStaged(o: OpenOptions, files: InputFile[], plans: FilePlan[])
     await quarantineRejects(conn, staged);
     await quarantineProblems(conn, staged);
     inputRows += staged.accepted + staged.rejected;
-    const { from } = stagedFrom(staged);
-    parts.push(`SELECT ${normalisedSelect(staged.plan, 's', file.name)} FROM ${from} WHERE s._problem IS NULL`);
+    const { from, rec } = stagedFrom(staged);
+    // The row id is the record number the quarantine uses too, so an output row can be traced to its line.
+    const rowId = shape.key === ROW_ID ? `, ${literal(`${file.name}#`)} || CAST(${rec} AS VARCHAR) AS ${ROW_ID}` : '';
+    parts.push(`SELECT ${normalisedSelect(staged.plan, 's', file.name)}${rowId} FROM ${from} WHERE s._problem IS NULL`);
     o.progress.stop();
   }
   await writeQuarantineCsv(conn, o.quarantineCsv);
   const counts = await quarantineCounts(conn);
   return {
     kind: 'file',
+    ...shape,
     relation: inputRows > counts.total ? `(${parts.join(' UNION ALL ')})` : undefined,
     inputRows,
     quarantinedRows: counts.total,
@@ -171,7 +197,20 @@ async function openLakeTable(o: OpenOptions): Promise<ScoreInput> {
     // Lake rows were validated when ingested: nothing to quarantine, but the file is written so every run has one.
     await writeFile(o.quarantineCsv, `${QUARANTINE_COLUMNS.join(',')}\n`);
     const path = await lake.tablePath(commit.id, table);
-    return { kind: 'lake', relation: `read_parquet(${literal(path)})`, inputRows: entry.rows, quarantinedRows: 0, reasons: [], commit: commit.id };
+    const relation = `read_parquet(${literal(path)})`;
+    const have = new Set((await queryRows<{ column_name: string }>(o.conn, `DESCRIBE SELECT * FROM ${relation}`)).map((r) => r.column_name));
+    if (!have.has(KEY_COLUMN)) throw new DfpError('SCHEMA_MISMATCH', `--input '${o.spec}': table '${table}' has no ${KEY_COLUMN} column; score a table of apps (e.g. training_apps)`, { table });
+    requireScoringColumns(`--input '${o.spec}' (table '${table}')`, have, o.scoring);
+    return {
+      kind: 'lake',
+      key: KEY_COLUMN,
+      passthrough: PASSTHROUGH_COLUMNS.filter((c) => have.has(c)),
+      relation,
+      inputRows: entry.rows,
+      quarantinedRows: 0,
+      reasons: [],
+      commit: commit.id,
+    };
   } finally {
     await lake.close();
   }

@@ -1,25 +1,44 @@
-// Streams normalised rows in fixed-size batches: sha256 plus the raw feature vector in
-// FEATURE_COLUMNS order (NaN where a value is missing). DuckDB's streaming result hands over one vector
-// chunk at a time, so memory stays flat whatever the file size (no LIMIT/OFFSET rescans).
+// Streams normalised rows in fixed-size batches: each row's key (sha256 or generated id), its passthrough
+// columns already as CSV text, and the raw feature vector in FEATURE_COLUMNS order (NaN where a value is
+// missing). DuckDB's streaming result hands over one vector chunk at a time, so memory stays flat whatever the
+// file size (no LIMIT/OFFSET rescans). The relation's columns were checked against the model when it was opened.
 import duckdb from '@duckdb/node-bindings';
-import { KEY_COLUMN, FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
-import { DfpError } from '../core/errors.ts';
-import { type DuckDBConnection, ident, queryRows } from '../engine/duckdb/connection.ts';
+import { FEATURE_COLUMNS, NORMALISED_COLUMNS } from '../core/kronodroid/schema.ts';
+import { type DuckDBConnection, ident, literal, queryRows } from '../engine/duckdb/connection.ts';
 
 export interface Batch {
   n: number;
-  sha256: string[];
+  /** Each row's key (the column ReadOptions.key names). */
+  keys: string[];
+  /** Each row's passthrough fields as CSV text, each field preceded by a comma ('' when there are none). */
+  tails: string[];
   /** Row-major [n, FEATURE_COLUMNS.length]. */
   x: Float32Array;
 }
 
+export interface ReadOptions {
+  /** Column naming each row. */
+  key: string;
+  /** Columns carried to the output unchanged. */
+  passthrough: readonly string[];
+}
+
+const TYPES = new Map<string, string>(NORMALISED_COLUMNS.map((c) => [c.name, c.type]));
+
+/** SQL of the passthrough fields as one CSV fragment: text quoted, numbers and dates as they print, NULL empty. */
+function tailExpr(columns: readonly string[]): string {
+  if (!columns.length) return `''`;
+  const field = (c: string) => {
+    const v = `CAST(${ident(c)} AS VARCHAR)`;
+    return (TYPES.get(c) ?? 'VARCHAR') === 'VARCHAR' ? `COALESCE('"' || replace(${v}, '"', '""') || '"', '')` : `COALESCE(${v}, '')`;
+  };
+  return columns.map((c) => `${literal(',')} || ${field(c)}`).join(' || ');
+}
+
 /** `relation`: SQL of the rows (a read_parquet(...) call or a subquery) with lake column names. */
-export async function* readBatches(conn: DuckDBConnection, relation: string, batchRows: number): AsyncGenerator<Batch> {
+export async function* readBatches(conn: DuckDBConnection, relation: string, batchRows: number, o: ReadOptions): AsyncGenerator<Batch> {
   const src = relation;
   const have = new Set((await queryRows<{ column_name: string }>(conn, `DESCRIBE SELECT * FROM ${src}`)).map((r) => r.column_name));
-  if (!have.has(KEY_COLUMN)) throw new DfpError('SCHEMA_MISMATCH', `the input has no ${KEY_COLUMN} column`);
-  const missing = FEATURE_COLUMNS.filter((c) => !have.has(c) && c !== 'FilesInsideAPK');
-  if (missing.length) throw new DfpError('SCHEMA_MISMATCH', `the input lacks ${missing.length} feature column(s) (${missing.slice(0, 5).join(', ')})`, { missing });
   // Missing values arrive as NaN (what the model reads as missing), so the float columns need no validity mask.
   const feats = FEATURE_COLUMNS.map((c) => (have.has(c) ? `COALESCE(CAST(${ident(c)} AS FLOAT), 'NaN'::FLOAT)` : `'NaN'::FLOAT`));
   // Output rows carry their sha256, so order is free: DuckDB need not hold chunks back to keep it.
@@ -27,7 +46,7 @@ export async function* readBatches(conn: DuckDBConnection, relation: string, bat
   // DuckDB's default (~1 MB, a quarter of one 475-column chunk) stalls the scan whenever the consumer is busy
   // scoring; a few chunks of slack let it run ahead. Still a fixed bound: memory stays flat.
   await conn.run(`SET streaming_buffer_size = '32MB'`);
-  const result = await conn.stream(`SELECT CAST(${ident(KEY_COLUMN)} AS VARCHAR), ${feats.join(', ')} FROM ${src}`);
+  const result = await conn.stream(`SELECT CAST(${ident(o.key)} AS VARCHAR), ${tailExpr(o.passthrough)}, ${feats.join(', ')} FROM ${src}`);
   const F = FEATURE_COLUMNS.length;
   let batch = newBatch(batchRows, F);
   for (;;) {
@@ -39,10 +58,12 @@ export async function* readBatches(conn: DuckDBConnection, relation: string, bat
       // A chunk may straddle two batches: copy what fits, yield, continue.
       const take = Math.min(rows - from, batchRows - batch.n);
       const keys = chunk.getColumnVector(0);
-      for (let i = 0; i < take; i++) batch.sha256.push(String(keys.getItem(from + i) ?? ''));
+      const tails = chunk.getColumnVector(1);
+      for (let i = 0; i < take; i++) batch.keys.push(String(keys.getItem(from + i) ?? ''));
+      for (let i = 0; i < take; i++) batch.tails.push(String(tails.getItem(from + i) ?? ''));
       for (let j = 0; j < F; j++) {
         // The column's FLOAT data as a typed-array view (DuckDB's flat vector memory): no per-value calls.
-        const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, j + 1), rows * 4);
+        const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, j + 2), rows * 4);
         const col = new Float32Array(bytes.buffer, bytes.byteOffset, rows);
         const x = batch.x;
         let at = batch.n * F + j;
@@ -56,9 +77,9 @@ export async function* readBatches(conn: DuckDBConnection, relation: string, bat
       }
     }
   }
-  if (batch.n > 0) yield { n: batch.n, sha256: batch.sha256, x: batch.x.subarray(0, batch.n * F) };
+  if (batch.n > 0) yield { n: batch.n, keys: batch.keys, tails: batch.tails, x: batch.x.subarray(0, batch.n * F) };
 }
 
 function newBatch(rows: number, F: number): Batch {
-  return { n: 0, sha256: [], x: new Float32Array(rows * F) };
+  return { n: 0, keys: [], tails: [], x: new Float32Array(rows * F) };
 }

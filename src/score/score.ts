@@ -1,5 +1,6 @@
 // `dfp score`: batch scoring of a file or lake table with a trained model, in constant memory —
-// normalise (ingest path, bad rows quarantined) → stream batches from DuckDB → onnxruntime → stream out.
+// normalise (ingest path planned against the model's features, bad rows quarantined) → stream batches from
+// DuckDB → onnxruntime → stream out. Input needs sha256 (else rows get generated ids) and the model's features.
 import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
@@ -8,9 +9,9 @@ import { type Progress, silentProgress } from '../core/progress.ts';
 import { engineOptions, literal, openDuckDb } from '../engine/duckdb/connection.ts';
 import { openModel } from '../train/evaluate.ts';
 import { Explainer } from './explain.ts';
-import { openInput } from './input.ts';
+import { type KeyColumn, ROW_ID, openInput } from './input.ts';
 import { readBatches } from './reader.ts';
-import { ScoreWriter, outputFormat } from './writer.ts';
+import { ScoreWriter, outputColumns, outputFormat } from './writer.ts';
 
 export interface ScoreOptions {
   config: DfpConfig;
@@ -32,6 +33,12 @@ export interface ScoreResult {
   quarantine: string;
   model: { kind: string; run_id: string; dir: string; threshold: number };
   input: { spec: string; kind: 'file' | 'lake'; commit?: string };
+  /** Output columns in order: the key, score, is_malware, top_features, then the input's passthrough columns. */
+  columns: string[];
+  /** How rows are named: `sha256`, or `row_id` (`<file>#<record>`) generated because an input file has no sha256. */
+  key: KeyColumn;
+  /** Said when something about the input is worth knowing (generated ids). */
+  notes: string[];
   input_rows: number;
   scored_rows: number;
   quarantined_rows: number;
@@ -52,6 +59,13 @@ export const DEFAULT_BATCH_ROWS = 4096;
 /** DuckDB memory limit when engine.memory_limit is unset. */
 export const SCORE_MEMORY_LIMIT = '512MB';
 
+/** A quarantine CSV line for a row whose score is not finite; a generated id `<file>#<record>` fills source and row. */
+function quarantineLine(spec: string, key: KeyColumn, id: string, score: number): string {
+  const at = id.lastIndexOf('#');
+  const [source, row, sha] = key === ROW_ID && at > 0 ? [id.slice(0, at), id.slice(at + 1), ''] : [spec, '', id];
+  return `${JSON.stringify(source)},${row},,non_finite_score,model score is ${score},${sha},score,\n`;
+}
+
 export async function runScore(o: ScoreOptions): Promise<ScoreResult> {
   const t0 = performance.now();
   const progress = o.progress ?? silentProgress;
@@ -68,16 +82,19 @@ export async function runScore(o: ScoreOptions): Promise<ScoreResult> {
   // Bounded by default so DuckDB spills to disk rather than growing with the input.
   const conn = await openDuckDb({ ...engineOptions(o.config), memoryLimit: o.config.engine.memory_limit ?? SCORE_MEMORY_LIMIT });
   await conn.run(`SET temp_directory = ${literal(join(work, 'duckdb-tmp'))}`);
-  const newWriter = () => new ScoreWriter(out, format, join(work, `${basename(out)}.csv`));
-  let writer = newWriter();
+  let writer: ScoreWriter | undefined;
   try {
-    let input = await openInput({ conn, config: o.config, spec: o.input, workDir: work, quarantineCsv: quarantine, progress });
     const meta = model.metadata;
+    const scoring = { model: `${o.model} (${meta.kind})`, features: meta.preprocess.columns };
+    let input = await openInput({ conn, config: o.config, spec: o.input, workDir: work, quarantineCsv: quarantine, progress, scoring });
+    const columns = outputColumns(input.key, input.passthrough);
+    const newWriter = () => new ScoreWriter(out, format, join(work, `${basename(out)}.csv`), columns);
+    writer = newWriter();
     const explainer = meta.kind === 'autoencoder' && meta.error_stats ? new Explainer(meta.error_stats, meta.preprocess.columns, meta.preprocess.active, meta.top_k ?? 5) : undefined;
     const scoreAll = async (relation: string, total: number | undefined): Promise<Tally> => {
       const t: Tally = { scored: 0, flagged: 0, nonFinite: 0 };
       progress.start('scoring', total, 'rows');
-      const batches = readBatches(conn, relation, batchRows);
+      const batches = readBatches(conn, relation, batchRows, { key: input.key, passthrough: input.passthrough });
       // One batch read ahead: DuckDB scans and fetches the next while this one is scored and explained.
       let next = batches.next();
       try {
@@ -93,19 +110,19 @@ export async function runScore(o: ScoreOptions): Promise<ScoreResult> {
           let written = 0;
           for (let i = 0; i < batch.n; i++) {
             const score = s.score[i] as number;
-            const sha = batch.sha256[i] as string;
+            const key = batch.keys[i] as string;
             if (!Number.isFinite(score)) {
               // Never a crash and never a silent row: it goes to the quarantine with the reason.
-              bad += `${JSON.stringify(o.input)},,,non_finite_score,model score is ${score},${sha},score,\n`;
+              bad += quarantineLine(o.input, input.key, key, score);
               t.nonFinite++;
               continue;
             }
             const isMalware = model.flagged(score);
             if (isMalware) t.flagged++;
-            text += ScoreWriter.csvLine(sha, score, isMalware, tops ? (tops[i] as string) : '');
+            text += ScoreWriter.csvLine(key, score, isMalware, tops ? (tops[i] as string) : '', batch.tails[i] as string);
             written++;
           }
-          await writer.writeText(text);
+          await writer!.writeText(text);
           if (bad) await appendFile(quarantine, bad);
           t.scored += written;
           progress.update(t.scored);
@@ -137,6 +154,7 @@ export async function runScore(o: ScoreOptions): Promise<ScoreResult> {
     tally ??= input.relation ? await scoreAll(input.relation, (inputRowsKnown ?? 0) - input.quarantinedRows) : { scored: 0, flagged: 0, nonFinite: 0 };
     const { scored, flagged, nonFinite } = tally;
     await writer.close(conn);
+    writer = undefined;
     const quarantined = input.quarantinedRows + nonFinite;
     // One pass: every row read was scored or quarantined, so the input count is their sum.
     const inputRows = inputRowsKnown ?? scored + quarantined;
@@ -151,6 +169,9 @@ export async function runScore(o: ScoreOptions): Promise<ScoreResult> {
       quarantine,
       model: { kind: meta.kind, run_id: meta.run_id, dir: model.dir, threshold: meta.threshold },
       input: { spec: o.input, kind: input.kind, ...(input.commit ? { commit: input.commit } : {}) },
+      columns: columns.map((c) => c.name),
+      key: input.key,
+      notes: input.key === ROW_ID ? [`${o.input} has no sha256 column: rows are named by ${ROW_ID}, <file>#<record number> (the numbering the quarantine uses)`] : [],
       input_rows: inputRows,
       scored_rows: scored,
       quarantined_rows: quarantined,
@@ -160,7 +181,7 @@ export async function runScore(o: ScoreOptions): Promise<ScoreResult> {
       rows_per_second: Math.round(inputRows / Math.max(seconds, 1e-9)),
     };
   } catch (e) {
-    await writer.abort();
+    await writer?.abort();
     throw e;
   } finally {
     progress.stop();

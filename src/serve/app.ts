@@ -9,13 +9,17 @@ import { errorHandler } from './http-errors.ts';
 import { FeatureLookup } from './lookup.ts';
 import { ServeMetrics } from './metrics.ts';
 import type { ModelHolder } from './model-holder.ts';
-import { appFeaturesSchema, errorSchema, scoreResultSchema } from './openapi.ts';
+import { ServedModels } from './model-set.ts';
+import { appFeaturesSchema, appPassthroughSchema, errorSchema, scoreResultSchema } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { scoreRoutes } from './routes/score.ts';
 
 export interface ServeAppOptions {
+  /** The primary model: its verdict answers /v1/score, and /readyz waits for it. */
   holder: ModelHolder;
+  /** The fingerprint model served beside it: its anomaly score comes with every default answer. */
+  fingerprint?: ModelHolder;
   metrics?: ServeMetrics;
   /** Enables {"sha256": …} scoring and mounts POST /get-online-features. */
   online?: { service: OnlineFeatureService; featureService?: string };
@@ -73,7 +77,13 @@ export async function buildServeApp(o: ServeAppOptions): Promise<FastifyInstance
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'dfp scoring API', version: '0.1.0', description: 'Scores Android apps (KronoDroid features) with the model the registry alias points at.' },
+      info: {
+        title: 'dfp scoring API',
+        version: '0.1.0',
+        description:
+          'Scores Android apps (KronoDroid features) with the models the registry alias points at: the verdict from serve.model (the detector by default), ' +
+          'and, when serve.fingerprint_model is loaded too (the fingerprint autoencoder by default), its anomaly score beside it as `fingerprint`. `?model=<name>` asks one served model alone.',
+      },
       components: {
         securitySchemes: {
           apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
@@ -85,12 +95,14 @@ export async function buildServeApp(o: ServeAppOptions): Promise<FastifyInstance
   // Served from the package's own files: no CDN, and no call to the public spec validator.
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } });
   app.addSchema(appFeaturesSchema);
+  app.addSchema(appPassthroughSchema);
   app.addSchema(scoreResultSchema);
   app.addSchema(errorSchema);
 
-  scoreRoutes(app, { holder: o.holder, metrics, lookup: o.online ? new FeatureLookup(o.online.service, o.online.featureService) : undefined, maxBatchItems: o.maxBatchItems ?? 1000 });
-  opsRoutes(app, { holder: o.holder, metrics });
-  adminRoutes(app, { holder: o.holder, apiKey: o.apiKey });
+  const models = new ServedModels(o.holder, o.fingerprint);
+  scoreRoutes(app, { models, metrics, lookup: o.online ? new FeatureLookup(o.online.service, o.online.featureService) : undefined, maxBatchItems: o.maxBatchItems ?? 1000 });
+  opsRoutes(app, { models, metrics });
+  adminRoutes(app, { models, apiKey: o.apiKey });
   if (o.online) await app.register(featureServerPlugin, { service: o.online.service });
   return app;
 }

@@ -8,6 +8,7 @@ interface Mapped {
   code: string;
   message: string;
   field?: string;
+  fields?: string[];
 }
 
 /** Fastify's own client errors (parsing, limits, media types) by code. */
@@ -20,7 +21,7 @@ const FASTIFY: Record<string, { status: number; code: string; field?: string }> 
 };
 
 export function mapError(err: unknown): Mapped {
-  if (err instanceof ScoringInputError) return { status: err.status, code: err.code, message: err.message, field: err.field };
+  if (err instanceof ScoringInputError) return { status: err.status, code: err.code, message: err.message, field: err.field, ...(err.fields ? { fields: err.fields } : {}) };
   if (isDfpError(err)) {
     if (err.details?.status === 503) return { status: 503, code: 'NOT_READY', message: err.message };
     const status = err.code === 'NOT_FOUND' ? 404 : err.code === 'USAGE' || err.code === 'INPUT_INVALID' || err.code === 'SCHEMA_MISMATCH' ? 400 : err.code === 'AUTH' ? 401 : err.code === 'CONFLICT' ? 409 : err.code === 'NETWORK' ? 503 : 500;
@@ -37,5 +38,5 @@ export function mapError(err: unknown): Mapped {
 export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const m = mapError(err);
   if (m.status >= 500 && m.code === 'INTERNAL') req.log.error({ err }, 'request failed');
-  return reply.code(m.status).send({ error: { code: m.code, message: m.message, ...(m.field !== undefined ? { field: m.field } : {}) } });
+  return reply.code(m.status).send({ error: { code: m.code, message: m.message, ...(m.field !== undefined ? { field: m.field } : {}), ...(m.fields ? { fields: m.fields } : {}) } });
 }

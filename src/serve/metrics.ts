@@ -37,21 +37,21 @@ export class ServeMetrics {
     this.modelInfo = new Gauge({ name: 'dfp_model_info', help: 'The model version being served (1) per alias', labelNames: ['name', 'version', 'alias'], registers: [this.registry] });
   }
 
-  /** Cached child handles: labels() looks up a hash per call, which shows at tens of thousands of requests per second. */
-  private scoreChild: { key: string; h: ReturnType<Histogram<'model' | 'version'>['labels']>; t: ReturnType<Counter<'model' | 'version' | 'is_malware'>['labels']>; f: ReturnType<Counter<'model' | 'version' | 'is_malware'>['labels']> } | undefined;
+  /**
+   * Cached child handles per model version (a server scores with one or two models at once): labels() looks up a
+   * hash per call, which shows at tens of thousands of requests per second.
+   */
+  private readonly scoreChildren = new Map<string, { h: ReturnType<Histogram<'model' | 'version'>['labels']>; t: ReturnType<Counter<'model' | 'version' | 'is_malware'>['labels']>; f: ReturnType<Counter<'model' | 'version' | 'is_malware'>['labels']> }>();
 
   observeScore(ref: ModelRef, score: number, isMalware: boolean): void {
     const key = `${ref.name}\0${ref.version}`;
-    if (this.scoreChild?.key !== key) {
-      this.scoreChild = {
-        key,
-        h: this.scores.labels(ref.name, ref.version),
-        t: this.verdicts.labels(ref.name, ref.version, 'true'),
-        f: this.verdicts.labels(ref.name, ref.version, 'false'),
-      };
+    let c = this.scoreChildren.get(key);
+    if (!c) {
+      c = { h: this.scores.labels(ref.name, ref.version), t: this.verdicts.labels(ref.name, ref.version, 'true'), f: this.verdicts.labels(ref.name, ref.version, 'false') };
+      this.scoreChildren.set(key, c);
     }
-    this.scoreChild.h.observe(score);
-    (isMalware ? this.scoreChild.t : this.scoreChild.f).inc();
+    c.h.observe(score);
+    (isMalware ? c.t : c.f).inc();
   }
 
   modelSwapped(alias: string, next: ModelRef, previous: ModelRef | undefined): void {

@@ -13,6 +13,8 @@ export interface Served {
 
 export interface HolderOptions {
   source: ModelSource;
+  /** The registered model's name, known before it loads (for ?model= and messages); default: the loaded model's. */
+  name?: string;
   alias: string;
   batcher: BatcherOptions;
   threads?: number;
@@ -41,6 +43,11 @@ export class ModelHolder {
 
   get alias(): string {
     return this.opts.alias;
+  }
+
+  /** The model's name: configured, else the loaded model's (undefined before a source without a name has loaded). */
+  get name(): string | undefined {
+    return this.opts.name ?? this.current?.batcher.scorer.ref.name;
   }
 
   /** First load plus polling; a failed first load leaves the server up but not ready (GET /readyz says why). */
@@ -95,7 +102,8 @@ export class ModelHolder {
   /** The serving batcher or a 503-mapped error. */
   serving(): Served {
     if (!this.current) {
-      throw new DfpError('NOT_FOUND', `no model is loaded for alias '${this.opts.alias}'${this.lastError ? `: ${this.lastError}` : ''}`, { status: 503 });
+      const which = this.opts.name ? `no version of model '${this.opts.name}'` : 'no model';
+      throw new DfpError('NOT_FOUND', `${which} is loaded for alias '${this.opts.alias}'${this.lastError ? `: ${this.lastError}` : ''}`, { status: 503 });
     }
     return this.current;
   }

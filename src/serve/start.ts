@@ -1,6 +1,7 @@
-// Wires `dfp serve` from the config: model source (registry or directory), online store, holder, app; one close().
+// Wires `dfp serve` from the config: model sources (registry or directory), online store, holders (the primary
+// model and the fingerprint model beside it), app; one close().
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { DfpConfig } from '../core/config/schema.ts';
+import { type DfpConfig, servedFingerprintModel } from '../core/config/schema.ts';
 import { isDfpError, messageOf } from '../core/errors.ts';
 import type { OnlineStore } from '../core/features/types.ts';
 import type { ModelSource } from '../core/scoring/model-source.ts';
@@ -11,22 +12,34 @@ import { openTracking } from '../tracking/open.ts';
 import { uiPlugin } from '../ui/plugin.ts';
 import { buildServeApp } from './app.ts';
 import { ServeMetrics } from './metrics.ts';
-import { ModelHolder } from './model-holder.ts';
+import { type HolderOptions, ModelHolder } from './model-holder.ts';
 import { DirectoryModelSource } from './sources/directory.ts';
 import { RegistryModelSource } from './sources/registry.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
+  /** The primary model's holder (serve.model). */
   holder: ModelHolder;
+  /** The fingerprint model's holder (serve.fingerprint_model), when one is configured. */
+  fingerprint: ModelHolder | undefined;
   url: string;
   docsUrl: string;
   /** Stops accepting, lets in-flight requests finish, releases sessions and stores. */
   close(): Promise<void>;
 }
 
-export async function openModelSource(config: DfpConfig): Promise<ModelSource> {
-  if (config.serve.model_dir) return new DirectoryModelSource(config.serve.model_dir);
-  return new RegistryModelSource(await openTracking(config), config.serve.model);
+/**
+ * Where the served models come from: a model directory (one model), or the registry — serve.model, and
+ * serve.fingerprint_model beside it (servedFingerprintModel). The sources share one tracking store.
+ */
+export async function openModelSources(config: DfpConfig): Promise<{ primary: { name?: string; source: ModelSource }; fingerprint?: { name: string; source: ModelSource } }> {
+  const s = config.serve;
+  if (s.model_dir) return { primary: { source: new DirectoryModelSource(s.model_dir) } };
+  const tracking = await openTracking(config);
+  const primary = { name: s.model, source: new RegistryModelSource(tracking, s.model) };
+  const fp = servedFingerprintModel(s);
+  if (!fp) return { primary };
+  return { primary, fingerprint: { name: fp, source: new RegistryModelSource(tracking, fp, false) } };
 }
 
 /** The online store when a feature registry is applied; lookups are off (and said so) otherwise. */
@@ -46,27 +59,47 @@ async function openOnline(config: DfpConfig, log: FastifyBaseLogger): Promise<{ 
 }
 
 export async function startServer(config: DfpConfig, o: { host?: string; port?: number; log: FastifyBaseLogger }): Promise<RunningServer> {
-  const source = await openModelSource(config);
+  const sources = await openModelSources(config);
   const metrics = new ServeMetrics();
   const s = config.serve;
-  const holder = new ModelHolder({
-    source,
-    alias: s.alias,
-    threads: s.threads,
-    pollMs: s.poll_seconds * 1000,
-    batcher: { maxRows: s.micro_batch_rows, maxWaitMs: s.micro_batch_wait_ms, onBatch: (n) => metrics.batchRows.observe(n) },
-    onSwap: (next, prev) => {
-      metrics.modelSwapped(s.alias, next, prev);
-      o.log.info(`serving ${next.name} version ${next.version} (alias ${s.alias})${prev ? `, was version ${prev.version}` : ''}`);
-    },
-    onError: (e) => o.log.error(`model load failed: ${messageOf(e)}`),
-  });
+  let lastFingerprintError: string | undefined;
+  const holderFor = (m: { name?: string; source: ModelSource }, role: 'primary' | 'fingerprint') => {
+    const opts: HolderOptions = {
+      source: m.source,
+      alias: s.alias,
+      threads: s.threads,
+      pollMs: s.poll_seconds * 1000,
+      batcher: { maxRows: s.micro_batch_rows, maxWaitMs: s.micro_batch_wait_ms, onBatch: (n) => metrics.batchRows.observe(n) },
+      onSwap: (next, prev) => {
+        metrics.modelSwapped(s.alias, next, prev);
+        o.log.info(`serving ${next.name} version ${next.version} (${role}, alias ${s.alias})${prev ? `, was version ${prev.version}` : ''}`);
+      },
+      onError: (e) => {
+        const message = messageOf(e);
+        if (role === 'primary') return o.log.error(`model load failed: ${message}`);
+        // Optional, and re-polled: said once per distinct reason, as a warning.
+        if (message === lastFingerprintError) return;
+        lastFingerprintError = message;
+        o.log.warn(`fingerprint model not loaded (answers come without it): ${message}`);
+      },
+    };
+    return new ModelHolder(m.name ? { ...opts, name: m.name } : opts);
+  };
+  const holder = holderFor(sources.primary, 'primary');
+  const fingerprint = sources.fingerprint ? holderFor(sources.fingerprint, 'fingerprint') : undefined;
+  const holders = fingerprint ? [holder, fingerprint] : [holder];
+  // The fingerprint source borrows the primary's tracking store: closed first.
+  const closeSources = async () => {
+    await sources.fingerprint?.source.close();
+    await sources.primary.source.close();
+  };
   let online: Awaited<ReturnType<typeof openOnline>>;
   try {
     online = await openOnline(config, o.log);
-    await holder.start();
+    await Promise.all(holders.map((h) => h.start()));
     const app = await buildServeApp({
       holder,
+      ...(fingerprint ? { fingerprint } : {}),
       metrics,
       ...(online ? { online: { service: online.service, ...(s.feature_service ? { featureService: s.feature_service } : {}) } } : {}),
       apiKey: s.api_key,
@@ -84,18 +117,19 @@ export async function startServer(config: DfpConfig, o: { host?: string; port?: 
     return {
       app,
       holder,
+      fingerprint,
       url,
       docsUrl: `${url}/docs`,
       close: async () => {
         await app.close();
-        await holder.close();
-        await source.close();
+        await Promise.all(holders.map((h) => h.close()));
+        await closeSources();
         await online?.store.close();
       },
     };
   } catch (e) {
-    await holder.close();
-    await source.close();
+    await Promise.all(holders.map((h) => h.close()));
+    await closeSources();
     await online?.store.close();
     throw e;
   }

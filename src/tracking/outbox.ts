@@ -256,7 +256,7 @@ export class MirroredTracking implements Tracking {
     }
     const seen = new Set(pending.map((p) => p.info.runId));
     const expIds = o.experiment ? new Set((await this.local.listExperiments()).filter((e) => e.name === o.experiment).map((e) => e.id)) : null;
-    const localPending = pending.filter((p) => !expIds || expIds.has(this.local.runInfo(this.local.runRow(p.tags[LOCAL_ID_TAG]!)).experimentId));
+    const localPending = pending.filter((p) => (!expIds || expIds.has(this.local.runInfo(this.local.runRow(p.tags[LOCAL_ID_TAG]!)).experimentId)) && (!o.status || p.info.status === o.status));
     return [...localPending, ...remote.filter((r) => !seen.has(r.info.runId))].sort((a, b) => b.info.startTime - a.info.startTime).slice(0, o.maxResults ?? 100);
   }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../core/config/load.ts';
 import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError } from '../core/errors.ts';
+import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
 import { classificationMetrics, rocAuc, thresholdForFpr } from '../core/ml/eval/index.ts';
 import { mulberry32 } from '../core/ml/prng.ts';
 import { type Progress, silentProgress } from '../core/progress.ts';
@@ -31,6 +32,22 @@ export interface CrossvalOptions {
   env?: NodeJS.ProcessEnv;
   /** Called as each candidate finishes. */
   onCandidate?: (r: CandidateResult) => void;
+  /** Called once the data is read and before the first fit, with how much work is ahead. */
+  onEstimate?: (e: CrossvalEstimate) => void;
+}
+
+/** The work ahead, known before the first fit. */
+export interface CrossvalEstimate {
+  /** Candidates including the baseline. */
+  candidates: number;
+  /** Distinct configurations to fit: candidates differing only in model.target_fpr share one. */
+  configs: number;
+  folds: number;
+  repeats: number;
+  /** configs × folds × repeats. */
+  fits: number;
+  /** Modelled duration of all fits (see fitSeconds). */
+  seconds: number;
 }
 
 export interface FoldResult {
@@ -73,6 +90,31 @@ export interface CrossvalResult {
   baseline: string;
   /** The baseline and every candidate, best first: mean ROC-AUC, then mean F1. */
   candidates: CandidateResult[];
+  estimate: CrossvalEstimate;
+  /** How long the comparison took (data reading excluded). */
+  seconds: number;
+}
+
+/**
+ * Pace of classifier training, in seconds per (member × training row × epoch × MLP weight) plus a fixed cost per
+ * member, measured with `dfp crossval` on the real 2019 subset on a busy 2-core machine (see fitSeconds).
+ */
+const SECONDS_PER_UNIT = 8.3e-10;
+const SECONDS_PER_MEMBER = 0.3;
+
+/**
+ * Modelled seconds of one fit of `config` on `rows` training apps: every member MLP (one per cross-fitting fold, times
+ * the ensemble) trains for up to train.epochs on its share of the rows, at a cost proportional to its weights. Early
+ * stopping makes real fits shorter or longer; the pace constant is an average over the quick grid's configurations.
+ */
+export function fitSeconds(config: DfpConfig, rows: number): number {
+  const mc = config.model.classifier;
+  const crossfit = mc.calibration === 'crossfit';
+  const members = (crossfit ? mc.folds : 1) * mc.ensemble;
+  const memberRows = crossfit ? (rows * (mc.folds - 1)) / mc.folds : rows * (1 - config.train.validation_fraction);
+  const widths = [FEATURE_COLUMNS.length, ...mc.hidden, 1];
+  const weights = widths.slice(1).reduce((sum, w, i) => sum + (widths[i] as number) * w, 0);
+  return members * (SECONDS_PER_MEMBER + SECONDS_PER_UNIT * memberRows * config.train.epochs * weights);
 }
 
 /** Malware rows by MalFamily; malware without a family are groups of one (they cannot be told apart). */
@@ -251,28 +293,40 @@ function checkFolds(d: Dataset, o: CompareOptions, where: string): void {
   if (d.n - malware < o.folds) throw new DfpError('INPUT_INVALID', `--folds ${o.folds} needs at least ${o.folds} benign apps in ${where}, found ${d.n - malware}; lower --folds`, { key: '--folds' });
 }
 
+// Configs that differ only in model.target_fpr train the same models: fit once, move the threshold.
+const fitKey = (config: DfpConfig) => JSON.stringify({ ...config, model: { ...config.model, target_fpr: null } });
+
+/** The work of comparing `runs` on `d`: distinct configurations × folds × repeats fits, and their modelled duration. */
+export function estimate(d: Dataset, runs: readonly { config: DfpConfig }[], o: Pick<CompareOptions, 'folds' | 'repeats'>): CrossvalEstimate {
+  const distinct = new Map(runs.map((r) => [fitKey(r.config), r.config]));
+  const fitRows = (d.n * (o.folds - 1)) / o.folds;
+  const seconds = [...distinct.values()].reduce((sum, c) => sum + fitSeconds(c, fitRows) * o.folds * o.repeats, 0);
+  return { candidates: runs.length, configs: distinct.size, folds: o.folds, repeats: o.repeats, fits: distinct.size * o.folds * o.repeats, seconds: Math.round(seconds) };
+}
+
 /** Cross-validates the baseline and each candidate on the same folds of `d`; best first. */
-async function compare(d: Dataset, runs: readonly Run[], o: CompareOptions): Promise<CandidateResult[]> {
+async function compare(d: Dataset, runs: readonly Run[], o: CompareOptions): Promise<{ results: CandidateResult[]; estimate: CrossvalEstimate; seconds: number }> {
+  const started = performance.now();
   const progress = o.progress ?? silentProgress;
+  const ahead = estimate(d, runs, o);
+  o.onEstimate?.(ahead);
   const workspace = (runs[0] as Run).config.workspace;
   await mkdir(join(workspace, 'tmp'), { recursive: true });
   const work = await mkdtemp(join(workspace, 'tmp', 'crossval-'));
   const plan: Plan = { d, o, work, foldsByRepeat: Array.from({ length: o.repeats }, (_, r) => familyFolds(d, o.folds, o.seed + r)) };
-  // Configs that differ only in model.target_fpr train the same models: fit once, move the threshold.
   const fitted = new Map<string, { by: string; fits: FoldFit[] }>();
   const results: CandidateResult[] = [];
+  let done = 0;
   try {
     for (const [i, { c, config }] of runs.entries()) {
       const t0 = performance.now();
-      const key = JSON.stringify({ ...config, model: { ...config.model, target_fpr: null } });
+      const key = fitKey(config);
       let entry = fitted.get(key);
       if (!entry) {
-        progress.start(`crossval ${c.name} (${i + 1}/${runs.length})`, o.folds * o.repeats, 'folds');
-        try {
-          entry = { by: c.name, fits: await fitFolds(plan, config, (n) => progress.update(n)) };
-        } finally {
-          progress.stop();
-        }
+        // One phase for the whole comparison (same total, relabelled per candidate), so its ETA is the overall one.
+        progress.start(`crossval candidate ${i + 1}/${runs.length} ${c.name}`, ahead.fits, 'fits');
+        const before = done;
+        entry = { by: c.name, fits: await fitFolds(plan, config, (n) => progress.update((done = before + n))) };
         fitted.set(key, entry);
       }
       const folds = foldResults(plan, entry.fits, config.model.target_fpr);
@@ -281,16 +335,18 @@ async function compare(d: Dataset, runs: readonly Run[], o: CompareOptions): Pro
       o.onCandidate?.(r);
     }
   } finally {
+    progress.stop();
     await rm(work, { recursive: true, force: true });
   }
-  return [...results].sort((a, b) => desc(a.mean_auc, b.mean_auc) || desc(a.mean_f1, b.mean_f1));
+  const ranked = [...results].sort((a, b) => desc(a.mean_auc, b.mean_auc) || desc(a.mean_f1, b.mean_f1));
+  return { results: ranked, estimate: ahead, seconds: Math.round((performance.now() - started) / 100) / 10 };
 }
 
 /** Cross-validation of an in-memory dataset, all of it taken as training months. */
 export async function crossvalidate(d: Dataset, o: CompareOptions): Promise<CandidateResult[]> {
   const runs = resolveRuns(o);
   checkFolds(d, o, 'the data');
-  return compare(d, runs, o);
+  return (await compare(d, runs, o)).results;
 }
 
 export async function runCrossval(o: CrossvalOptions): Promise<CrossvalResult> {
@@ -300,7 +356,7 @@ export async function runCrossval(o: CrossvalOptions): Promise<CrossvalResult> {
   const period = trainingPeriod(all, base, o.testFrom);
   const { d } = period;
   checkFolds(d, o, `the training months (before ${period.testFrom})`);
-  const candidates = await compare(d, runs, o);
+  const { results: candidates, estimate: ahead, seconds } = await compare(d, runs, o);
   return {
     data: {
       source: source.ref,
@@ -316,5 +372,7 @@ export async function runCrossval(o: CrossvalOptions): Promise<CrossvalResult> {
     seed: o.seed,
     baseline: BASELINE,
     candidates,
+    estimate: ahead,
+    seconds,
   };
 }

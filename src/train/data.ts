@@ -2,7 +2,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
-import { DfpError, messageOf } from '../core/errors.ts';
+import { DfpError, isDfpError, messageOf } from '../core/errors.ts';
 import { FEATURE_COLUMNS, KEY_COLUMN, LABEL_COLUMN } from '../core/kronodroid/schema.ts';
 import type { VersionedLake } from '../core/lake/types.ts';
 import { assertNoLeakage } from '../core/ml/models/features.ts';
@@ -117,6 +117,16 @@ export async function loadFileDataset(spec: string, config: DfpConfig, progress?
       quarantineCsv: join(work, 'quarantine.csv'),
       engine: engineOptions(config),
       progress,
+    }).catch((e: unknown) => {
+      // The file is read to be evaluated, not ingested: an unlabelled one belongs to `dfp score`.
+      const missing = isDfpError(e) && e.code === 'SCHEMA_MISMATCH' ? e.details?.missing : undefined;
+      if (!Array.isArray(missing) || !missing.includes(LABEL_COLUMN)) throw e;
+      throw new DfpError(
+        'SCHEMA_MISMATCH',
+        `${(e as DfpError).message.replace(/; nothing was ingested$/, '')}: evaluating needs labelled apps (${LABEL_COLUMN}); \`dfp score\` scores apps without a label`,
+        (e as DfpError).details,
+        { cause: e },
+      );
     });
     const t = prepared.tables.evaluation;
     if (!t || t.rows === 0) throw new DfpError('INPUT_INVALID', `${spec} has no usable rows (${prepared.quarantinedRows} quarantined)`);

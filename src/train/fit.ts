@@ -1,5 +1,5 @@
 // Fits either model on a split: preprocessing, training loop, calibration on validation, export with preprocessing baked in.
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError } from '../core/errors.ts';
 import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
@@ -27,6 +27,10 @@ export interface FitOptions {
   progress: Progress;
   checkpointDir: string;
   onEpoch?: (r: EpochRecord) => Promise<void> | void;
+  /** Aborted on SIGINT/SIGTERM: training stops between two steps (see interrupt.ts). */
+  signal?: AbortSignal;
+  /** An interrupted run's checkpoint directory to continue from (laid out as checkpointDir: one folder per member). */
+  resumeDir?: string;
 }
 
 export interface Fitted {
@@ -114,6 +118,8 @@ export async function fitAutoencoder(o: FitOptions): Promise<Fitted> {
       label: 'autoencoder',
       checkpointDir: o.checkpointDir,
       onEpoch: o.onEpoch,
+      signal: o.signal,
+      resumeFrom: o.resumeDir,
       batch: (rows) => {
         const target = rowsOf(zTrain, rows);
         // Swap noise (dfencoder): a cell takes the same column's value from a random training row.
@@ -161,6 +167,11 @@ interface ClassifierContext {
   params: ParamInfo[];
   logitSession: Awaited<ReturnType<typeof openSession>>;
   progress: Progress;
+  signal?: AbortSignal;
+  /** The interrupted run's checkpoint root, when resuming. */
+  resumeDir?: string;
+  /** This run's checkpoint root (members checkpoint below it, and resume from the same place below resumeDir). */
+  checkpointRoot: string;
 }
 
 /** Logits of `z` ([n, width] classifier input) under `params`. */
@@ -201,6 +212,8 @@ async function trainMember(c: ClassifierContext, z: Float32Array, y: Uint8Array,
       label,
       checkpointDir,
       onEpoch,
+      signal: c.signal,
+      resumeFrom: c.resumeDir === undefined ? undefined : join(c.resumeDir, relative(c.checkpointRoot, checkpointDir)),
       batch: (rows) => ({
         [names.x(0)]: { data: rowsOf(zFit, rows, W), dims: [rows.length, W] },
         [names.target(0)]: { data: Float32Array.from(rows, (r) => (y[fit[r] as number] ? tPos : tNeg)), dims: [rows.length, 1] },
@@ -255,7 +268,7 @@ export async function fitClassifier(o: FitOptions): Promise<Fitted> {
   const derived = fitDerived(pre, all.x, { share: mc.syscall_share, used: mc.syscall_used, shareScale: mc.syscall_share_scale });
   const W = F + derivedWidth(derived);
   const mlp = classifierMlp(W, mc);
-  const c: ClassifierContext = { config, mlp, width: W, params: mlpParams(mlp), logitSession: await openSession(buildClassifierLogits({ mlp }), { threads: tc.threads }), progress: o.progress };
+  const c: ClassifierContext = { config, mlp, width: W, params: mlpParams(mlp), logitSession: await openSession(buildClassifierLogits({ mlp }), { threads: tc.threads }), progress: o.progress, signal: o.signal, resumeDir: o.resumeDir, checkpointRoot: o.checkpointDir };
   const z = classifierInput(pre, derived, both.x);
   // Each split: the rows its members train on, and the held rows they stop early on and are calibrated with.
   const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);

@@ -1,4 +1,6 @@
 // `dfp train` end to end: lake data at a ref → split → fit → calibrate → test evaluation → artifacts and tracking run.
+// SIGINT/SIGTERM end the run KILLED with its checkpoint kept, and `--resume <run_id>` continues from that checkpoint.
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
@@ -7,13 +9,14 @@ import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
 import { FEATURE_LIST_HASH, assertNoLeakage } from '../core/ml/models/features.ts';
 import { METADATA_FILE, METADATA_VERSION, type ModelMetadata, ONNX_FILE } from '../core/ml/models/metadata.ts';
 import type { Progress } from '../core/progress.ts';
-import type { Tracking } from '../core/tracking/index.ts';
+import type { Run, Tracking } from '../core/tracking/index.ts';
 import { engineOptions } from '../engine/duckdb/connection.ts';
 import { writeModelCard } from '../evaluate/index.ts';
 import { openLake } from '../lake/open.ts';
-import { logModel, openTracking } from '../tracking/index.ts';
+import { LOCAL_ID_TAG, logModel, openTracking, ownerState } from '../tracking/index.ts';
 import { type Dataset, type DataSource, loadLakeDataset } from './data.ts';
 import { type Fitted, fitAutoencoder, fitClassifier } from './fit.ts';
+import { checkInterrupted, watchInterrupts } from './interrupt.ts';
 import { flatMetrics, plots, report } from './report.ts';
 import { ScoringModel } from './scoring.ts';
 import { type Split, concatDatasets, splitRows, subset } from './split.ts';
@@ -23,6 +26,8 @@ export interface TrainOptions {
   /** Lake ref to read (default: the default branch head). */
   ref?: string;
   progress: Progress;
+  /** Id of a KILLED or FAILED run to continue from its checkpoint (same data commit, same model and train settings). */
+  resume?: string;
 }
 
 export interface TrainResult {
@@ -61,42 +66,117 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   const { config } = o;
   const kind = config.model.name;
   assertNoLeakage(FEATURE_COLUMNS);
-  const lake = await openLake(config);
-  let loaded: { data: Dataset; source: DataSource };
-  try {
-    loaded = await loadLakeDataset(lake, o.ref ?? config.lake.default_branch, config.train.table, engineOptions(config));
-  } finally {
-    await lake.close();
-  }
-  const { data, source } = loaded;
-  const tc = config.train;
-  const split = splitRows(data, {
-    kind: tc.split,
-    testFrom: tc.test_from,
-    testMonths: tc.test_months,
-    testFraction: tc.test_fraction,
-    validationFraction: tc.validation_fraction,
-    seed: tc.seed,
-  });
-  const train = subset(data, split.train);
-  const validation = subset(data, split.validation);
-  const test = subset(data, split.test);
-
   const tracking = await openTracking(config);
   try {
-    const run = await tracking.createRun({ experiment: tc.experiment, runName: `${kind}-${source.commit.slice(0, 8)}`, tags: { 'dfp.model': kind, 'dfp.lake_commit': source.commit } });
-    const runId = run.runId;
+    // A resumed run reads the data commit of the run it continues, so that is settled before the data is read.
+    const resume = o.resume === undefined ? undefined : await resumePoint(tracking, o);
+    const lake = await openLake(config);
+    let loaded: { data: Dataset; source: DataSource };
     try {
-      const result = await trainRun(o, tracking, runId, { data, source, split, train, validation, test });
+      loaded = await loadLakeDataset(lake, resume?.commit ?? o.ref ?? config.lake.default_branch, config.train.table, engineOptions(config));
+    } finally {
+      await lake.close();
+    }
+    const { data, source } = loaded;
+    const tc = config.train;
+    const split = splitRows(data, {
+      kind: tc.split,
+      testFrom: tc.test_from,
+      testMonths: tc.test_months,
+      testFraction: tc.test_fraction,
+      validationFraction: tc.validation_fraction,
+      seed: tc.seed,
+    });
+    const train = subset(data, split.train);
+    const validation = subset(data, split.validation);
+    const test = subset(data, split.test);
+
+    // From here on a signal ends the run KILLED instead of leaving it RUNNING (interrupt.ts).
+    const interrupt = watchInterrupts(`training of the ${kind}`);
+    let runId = '';
+    try {
+      const run = await tracking.createRun({
+        experiment: tc.experiment,
+        runName: `${kind}-${source.commit.slice(0, 8)}`,
+        tags: { 'dfp.model': kind, 'dfp.lake_commit': source.commit, ...(resume ? { 'dfp.resumed_from': resume.runId } : {}) },
+      });
+      runId = run.runId;
+      const result = await trainRun(o, tracking, runId, { data, source, split, train, validation, test }, interrupt.signal, resume?.checkpointDir);
       await tracking.endRun(runId, 'FINISHED');
+      // The interrupted run's checkpoint is superseded by this run's model.
+      if (resume) await rm(resume.checkpointDir, { recursive: true, force: true });
       return result;
     } catch (e) {
+      if (!runId) throw e;
+      if (interrupt.signal.aborted) throw await endKilled(tracking, config, runId, interrupt.signal.reason as DfpError);
       await tracking.endRun(runId, 'FAILED').catch(() => undefined);
       throw e;
+    } finally {
+      interrupt.dispose();
     }
   } finally {
     await tracking.close();
   }
+}
+
+/** Where a run keeps its model and checkpoint while it trains. */
+function runDirOf(config: DfpConfig, runId: string): string {
+  return resolve(config.workspace, 'runs', runId);
+}
+
+/** Ends an interrupted run KILLED and returns the error that says so, where the checkpoint is and how to resume. */
+async function endKilled(tracking: Tracking, config: DfpConfig, runId: string, reason: DfpError): Promise<DfpError> {
+  const signal = String(reason.details?.signal ?? 'a signal');
+  const checkpoint = join(runDirOf(config, runId), 'checkpoint');
+  let marked = `run ${runId} is marked KILLED in ${tracking.location}`;
+  try {
+    await tracking.logBatch(runId, { tags: { 'dfp.end_reason': `interrupted by ${signal}` } });
+    await tracking.endRun(runId, 'KILLED');
+  } catch (e) {
+    marked = `run ${runId} could not be marked KILLED (${messageOf(e)}); \`dfp runs list\` marks it FAILED once this process is gone`;
+  }
+  const index = join(checkpoint, 'checkpoint.json');
+  const epoch = existsSync(index) ? (JSON.parse(readFileSync(index, 'utf8')) as { epoch?: number }).epoch : undefined;
+  const kept = existsSync(checkpoint) ? `its last checkpoint${epoch === undefined ? 's' : ` (epoch ${epoch})`} ${epoch === undefined ? 'are' : 'is'} kept in ${checkpoint}` : 'it had no checkpoint yet';
+  const resume = `dfp train --resume ${runId}`;
+  return new DfpError(
+    'INTERRUPTED',
+    `training interrupted by ${signal}: ${marked}; ${kept}; continue it with \`${resume}\` and the same overrides`,
+    { signal, run_id: runId, status: 'KILLED', checkpoint, ...(epoch === undefined ? {} : { epoch }), resume },
+    { cause: reason },
+  );
+}
+
+/** Settings a resumed run may change: how long it goes on and how many threads it uses. */
+const RESUMABLE_CHANGES = new Set(['train.epochs', 'train.patience', 'train.threads', 'train.experiment']);
+
+/** Checks that `o.resume` names an interrupted run this config can continue; returns its checkpoint and data commit. */
+async function resumePoint(tracking: Tracking, o: TrainOptions): Promise<{ runId: string; checkpointDir: string; commit: string }> {
+  const id = o.resume as string;
+  const prev: Run = await tracking.getRun(id);
+  const status = prev.info.status;
+  if (status === 'FINISHED') throw new DfpError('USAGE', `run ${id} finished; there is nothing to resume (its model is at runs:/${prev.info.runId}/model)`, { run_id: id });
+  if (status === 'RUNNING' && ownerState(prev.tags) !== 'gone') {
+    throw new DfpError('CONFLICT', `run ${id} is still RUNNING (process ${prev.tags['dfp.owner.pid'] ?? '?'} on ${prev.tags['dfp.owner.host'] ?? '?'}); stop it first (SIGINT or SIGTERM marks it KILLED)`, { run_id: id });
+  }
+  if (o.ref !== undefined) throw new DfpError('USAGE', `--ref cannot be combined with --resume: a resumed run reads the data commit of run ${id}`);
+  const commit = prev.params['data.commit'];
+  if (!commit) throw new DfpError('NOT_FOUND', `run ${id} has no data.commit param; only runs of \`dfp train\` can be resumed`, { run_id: id });
+  const now = flatParams(o.config);
+  const differ = Object.entries(now).filter(([k, v]) => !RESUMABLE_CHANGES.has(k) && prev.params[k] !== undefined && prev.params[k] !== v);
+  if (differ.length) {
+    const was = differ.map(([k]) => (k === 'model.name' ? `model=${prev.params[k]}` : `${k}=${prev.params[k]}`));
+    throw new DfpError(
+      'CONFIG_INVALID',
+      `run ${id} was trained with other settings: ${differ.map(([k, v]) => `${k} was ${prev.params[k]} (now ${v})`).join(', ')}; resume with the same overrides, e.g. \`dfp train --resume ${id} ${was.join(' ')}\``,
+      { run_id: id, keys: differ.map(([k]) => k) },
+    );
+  }
+  const candidates = [id, prev.info.runId, prev.tags[LOCAL_ID_TAG]].filter((x): x is string => Boolean(x)).map((r) => join(runDirOf(o.config, r), 'checkpoint'));
+  const checkpointDir = candidates.find((d) => existsSync(join(d, 'checkpoint.json')) || existsSync(d));
+  if (!checkpointDir) throw new DfpError('NOT_FOUND', `run ${id} left no checkpoint in ${candidates[0]}; train afresh with \`dfp train\``, { run_id: id });
+  if (status === 'RUNNING') await tracking.endRun(prev.info.runId, 'FAILED'); // its process is gone (src/tracking/stale.ts)
+  return { runId: prev.info.runId, checkpointDir, commit };
 }
 
 interface Prepared {
@@ -108,10 +188,10 @@ interface Prepared {
   test: Dataset;
 }
 
-async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: Prepared): Promise<TrainResult> {
+async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: Prepared, signal: AbortSignal, resumeDir: string | undefined): Promise<TrainResult> {
   const { config } = o;
   const kind = config.model.name;
-  const runDir = resolve(config.workspace, 'runs', runId);
+  const runDir = runDirOf(config, runId);
   const modelDir = join(runDir, 'model');
   await mkdir(modelDir, { recursive: true });
   await tracking.logBatch(runId, { params: { ...flatParams(config), 'data.ref': p.source.ref, 'data.commit': p.source.commit, 'data.table': p.source.table } });
@@ -125,6 +205,8 @@ async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: P
     validation: p.validation,
     progress: o.progress,
     checkpointDir: join(runDir, 'checkpoint'),
+    signal,
+    resumeDir,
     onEpoch: async (r) => {
       const metrics = [
         { key: 'train_loss', value: r.train_loss, timestamp: Date.now(), step: r.epoch },
@@ -135,6 +217,7 @@ async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: P
     },
   });
 
+  checkInterrupted(signal); // between fitting and the exported model: the checkpoint is still whole
   const metadata: ModelMetadata = {
     format_version: METADATA_VERSION,
     kind,
@@ -212,6 +295,7 @@ async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: P
     metrics: [...(testReport ? scalar('test', testReport.metrics) : []), ...scalar('validation', valReport.metrics), { key: 'threshold', value: fitted.threshold, timestamp: Date.now(), step: 0 }],
     params: { 'model.best_epoch': fitted.loop.bestEpoch, ...Object.fromEntries(Object.entries(fitted.details).map(([k, v]) => [`fit.${k}`, v])) },
   });
+  checkInterrupted(signal);
   const plotFiles = plotPaths ? Object.values(plotPaths) : [];
   let logged;
   try {

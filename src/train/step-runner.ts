@@ -57,6 +57,15 @@ export class StepRunner {
     return this.p.map((a) => a.slice());
   }
 
+  /** Starts from these parameters (a checkpoint), with Adam's moments and step count reset. */
+  setParams(params: readonly Float32Array[]): void {
+    if (params.length !== this.p.length || params.some((a, k) => a.length !== this.p[k]!.length)) throw new Error('setParams: parameter shapes differ from the graph');
+    this.p = params.map((a) => a.slice());
+    this.m = this.p.map((a) => new Float32Array(a.length));
+    this.v = this.p.map((a) => new Float32Array(a.length));
+    this.t = 0;
+  }
+
   /** True when every parameter is finite (a step that overflowed leaves NaN/Inf behind). */
   finite(): boolean {
     return this.p.every((a) => a.every(Number.isFinite));

@@ -2,6 +2,7 @@
 // line numbers (see template.ts) and the runner's wrapper starts on line 1, so DuckDB's `LINE n:` is
 // the file's line n.
 import { DfpError, messageOf } from '../core/errors.ts';
+import { classifyFault } from '../core/faults.ts';
 
 export interface SqlErrorSite {
   line?: number;
@@ -16,6 +17,9 @@ export function sqlErrorSite(message: string): SqlErrorSite {
 }
 
 export function modelSqlError(model: string, file: string, source: string, e: unknown): DfpError {
+  // A disk that fills while the model's Parquet is written is the machine's fault, not the SQL's.
+  const fault = classifyFault(e);
+  if (fault && fault.code !== 'INPUT_INVALID') return new DfpError(fault.code, `model ${model} (${file}): ${fault.message}`, { model, file, ...fault.details }, { cause: e });
   const { line, reason } = sqlErrorSite(messageOf(e));
   const lines = source.split('\n');
   // The wrapper may add a last line after the model's own; point at the model's last line then.

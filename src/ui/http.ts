@@ -12,6 +12,8 @@ const STATUS: Record<ErrorCode, number> = {
   NETWORK: 502,
   AUTH: 401,
   STORAGE: 500,
+  CORRUPT: 500,
+  INTERRUPTED: 503,
   INTERNAL: 500,
 };
 

@@ -169,6 +169,16 @@ export interface TopFeature {
   value: number;
 }
 
+/** The fingerprint (anomaly) model's view of the app, beside the verdict. */
+export interface FingerprintScore {
+  score: number;
+  is_anomalous: boolean;
+  threshold: number;
+  model: { name: string; version: string | null; alias: string; run_id: string; kind: string };
+  /** z-scores of the reconstruction error. */
+  top_features: TopFeature[];
+}
+
 export interface ScoreResponse {
   score: number;
   is_malware: boolean;
@@ -180,6 +190,8 @@ export interface ScoreResponse {
   /** Features the input did not give (filled by the model's preprocessing). */
   missing_features: number;
   unknown_fields: string[];
+  /** When no model was asked for and serve.fingerprint_model has a version with the alias. */
+  fingerprint?: FingerprintScore;
 }
 
 export interface ScoreModelInfo {
@@ -190,4 +202,6 @@ export interface ScoreModelInfo {
   kind: string;
   threshold: number;
   features: string[];
+  /** The fingerprint model scored beside it, when registered with the alias. */
+  fingerprint?: Omit<ScoreModelInfo, 'features' | 'fingerprint'>;
 }

@@ -77,11 +77,11 @@ test('refusals: too few families for --folds, the autoencoder, a bad override (b
 
   const grid = runDfp(['crossval', '--data', csv, '--grid', 'huge']);
   assert.equal(grid.code, 2);
-  assert.match(grid.stderr, /unknown --grid 'huge'; allowed: builtin/);
+  assert.match(grid.stderr, /unknown --grid 'huge'; allowed: quick \(the default\), full \(alias builtin\), none/);
 });
 
-test('--help explains family-grouped cross-validation and how to reproduce the preset choice', () => {
+test('--help explains family-grouped cross-validation, the quick grid and how to reproduce the preset choice', () => {
   const r = runDfp(['crossval', '--help']);
   assert.equal(r.code, 0);
-  for (const s of ['family', 'never saw', '--grid builtin', 'kronodroid-real-2019.csv', '--candidate', 'model=autoencoder']) assert.ok(r.stdout.includes(s), `help lacks ${s}`);
+  for (const s of ['family', 'never saw', '--grid full', '--grid quick', 'kronodroid-real-2019.csv', '--candidate', 'model=autoencoder']) assert.ok(r.stdout.includes(s), `help lacks ${s}`);
 });

@@ -1,15 +1,22 @@
 /** @module `dfp config show`: the resolved configuration and where it came from. */
 import type { Command } from 'commander';
 import { defineAction, withCommonOptions } from '../context.ts';
+import { withExamples } from '../examples.ts';
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('inspect the resolved configuration');
   withCommonOptions(
-    config
-      .command('show')
-      .description('print the configuration after presets, DFP_* variables and key=value overrides')
-      .argument('[overrides...]', 'key=value overrides or group=preset choices')
-      .addHelpText('after', '\nExamples:\n  dfp config show\n  dfp config show model=classifier lake.backend=s3 --json\n  DFP_LAKE__BACKEND=s3 dfp config show'),
+    withExamples(
+      config
+        .command('show')
+        .description('print the configuration after presets, DFP_* variables and key=value overrides')
+        .argument('[overrides...]', 'key=value overrides or group=preset choices'),
+      [
+        { line: 'dfp config show' },
+        { line: 'dfp config show model=classifier lake.backend=s3 --json' },
+        { line: 'DFP_LAKE__BACKEND=s3 dfp config show', note: 'DFP_SECTION__KEY=value sets section.key' },
+      ],
+    ),
   ).action(
     defineAction(async (ctx) => {
       const { default: YAML } = await import('yaml');

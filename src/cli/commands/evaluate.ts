@@ -2,30 +2,30 @@
 import type { Command } from 'commander';
 import { DfpError } from '../../core/errors.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
+import { withExamples } from '../examples.ts';
 import { formatTable } from '../table.ts';
 
 const f = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : 'n/a');
 
 export function registerEvaluate(program: Command): void {
   withCommonOptions(
-    program
-      .command('evaluate')
-      .description('score labelled apps with a trained model: ROC-AUC, PR-AUC and precision/recall/F1/FPR at its threshold')
-      .requiredOption('--model <model>', 'run id printed by `dfp train`, a model directory, or a runs:/ or models:/ URI')
-      .requiredOption('--data <data>', 'a KronoDroid file (CSV/Parquet/zip, either layout; need not be ingested) or a lake ref')
-      .option('--include-seen', 'also score apps the model was trained or calibrated on (left out by default)')
-      .option('--plots <dir>', 'write ROC, PR and score-histogram plots (SVG + PNG) here')
-      .argument('[overrides...]', 'key=value config overrides')
-      .addHelpText(
-        'after',
-        `
+    withExamples(
+      program
+        .command('evaluate')
+        .description('score labelled apps with a trained model: ROC-AUC, PR-AUC and precision/recall/F1/FPR at its threshold')
+        .requiredOption('--model <model>', 'run id printed by `dfp train`, a model directory, or a runs:/ or models:/ URI')
+        .requiredOption('--data <data>', 'a KronoDroid file (CSV/Parquet/zip, either layout; need not be ingested) or a lake ref')
+        .option('--include-seen', 'also score apps the model was trained or calibrated on (left out by default)')
+        .option('--plots <dir>', 'write ROC, PR and score-histogram plots (SVG + PNG) here')
+        .argument('[overrides...]', 'key=value config overrides'),
+      [
+        { line: 'dfp evaluate --model models:/kronodroid_detector@production --data kronodroid-real-2019.csv --json' },
+        { line: 'dfp evaluate --model models:/kronodroid_autoencoder/1 --data main --plots plots/', note: 'training_apps at the lake branch main' },
+      ],
+      `
 Apps the model saw in training or calibration (by sha256) are left out, so evaluating on the file it was trained
-from measures the held-out rows only.
-
-Examples:
-  dfp evaluate --model <run_id> --data ../shared/kronodroid/kronodroid-real-2019.csv --json
-  dfp evaluate --model models:/kronodroid_detector@production --data main`,
-      ),
+from measures the held-out rows only.`,
+    ),
   ).action(
     defineAction(async (ctx, _args, opts) => {
       if (typeof opts.model !== 'string' || typeof opts.data !== 'string') throw new DfpError('USAGE', 'give --model and --data');

@@ -7,6 +7,7 @@ import { DfpError } from '../../core/errors.ts';
 import { type ExportFormat, FORMATS } from '../../export/formats.ts';
 import type { FetchModelUri } from '../../export/index.ts';
 import { type CommandContext, defineAction, withCommonOptions } from '../context.ts';
+import { withExamples } from '../examples.ts';
 
 /** Model URIs resolve through the tracking store (embedded or MLflow, as configured). */
 function uriFetcher(ctx: CommandContext, scratch: string): FetchModelUri {
@@ -29,19 +30,22 @@ function defaultName(onnxPath: string): string {
 
 export function registerExport(program: Command): void {
   withCommonOptions(
-    program
-      .command('export')
-      .description('export a model for Android: ONNX (ONNX Runtime Mobile) or TFLite (LiteRT), checked against onnxruntime')
-      .requiredOption('--model <uri|path>', 'runs:/<run_id>/model, models:/<name>/<version|@alias|Stage>, a model.onnx file or its directory')
-      .requiredOption('--format <format>', `output format: ${FORMATS.join(' or ')}`)
-      .requiredOption('--out <dir>', 'directory to write the exported file into')
-      .option('--name <name>', 'file name without extension (default: the model directory or file name)')
-      .option('--rows <n>', 'generated rows for the parity check', '8')
-      .argument('[overrides...]', 'key=value config overrides, e.g. tracking.uri=http://127.0.0.1:5000')
-      .addHelpText(
-        'after',
-        '\nExamples:\n  dfp export --model models:/fingerprint@production --format tflite --out dist/\n  dfp export --model ./model --format onnx --out dist/ --json\n\nExecuTorch (.pte) is not offered: it is produced only by PyTorch\'s own export pipeline.',
-      ),
+    withExamples(
+      program
+        .command('export')
+        .description('export a model for Android: ONNX (ONNX Runtime Mobile) or TFLite (LiteRT), checked against onnxruntime')
+        .requiredOption('--model <uri|path>', 'runs:/<run_id>/model, models:/<name>/<version|@alias|Stage>, a model.onnx file or its directory')
+        .requiredOption('--format <format>', `output format: ${FORMATS.join(' or ')}`)
+        .requiredOption('--out <dir>', 'directory to write the exported file into')
+        .option('--name <name>', 'file name without extension (default: the model directory or file name)')
+        .option('--rows <n>', 'generated rows for the parity check', '8')
+        .argument('[overrides...]', 'key=value config overrides, e.g. tracking.uri=http://127.0.0.1:5000'),
+      [
+        { line: 'dfp export --model models:/kronodroid_detector@production --format tflite --out dist/', note: 'the served detector, for LiteRT' },
+        { line: 'dfp export --model models:/kronodroid_autoencoder/1 --format onnx --out dist/ --json', note: 'a version, for ONNX Runtime Mobile' },
+      ],
+      "ExecuTorch (.pte) is not offered: it is produced only by PyTorch's own export pipeline.",
+    ),
   ).action(
     defineAction(async (ctx, _args, opts) => {
       const format = String(opts.format) as ExportFormat;

@@ -2,9 +2,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DfpError } from '../../core/errors.ts';
+import { appIdProblem, normalizeAppId } from '../../core/kronodroid/app-id.ts';
 import type { AppliedRegistry, OnlineStore } from '../../core/features/types.ts';
 import type { ObjectLake } from '../../lake/repository.ts';
 import { type CommandContext, type CommandOutput, defineAction, toJson, withCommonOptions } from '../context.ts';
+import { withExamples } from '../examples.ts';
 
 const OVERRIDES: [string, string] = ['[overrides...]', 'key=value config overrides, e.g. store.online=redis'];
 
@@ -47,12 +49,14 @@ export function registerFeatures(program: Command): void {
   const features = program.command('features').description('the feature store: registry, point-in-time datasets, online store');
 
   withCommonOptions(
-    features
-      .command('apply')
-      .description('validate the feature registry against the lake and record it under its content-hash version')
-      .option('--ref <ref>', 'lake ref to validate against (default: the default branch)')
-      .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp features apply\n  dfp features apply --ref v1 store.registry=feature_repo/feature_store.yaml --json'),
+    withExamples(
+      features
+        .command('apply')
+        .description('validate the feature registry against the lake and record it under its content-hash version')
+        .option('--ref <ref>', 'lake ref to validate against (default: the default branch)')
+        .argument(...OVERRIDES),
+      [{ line: 'dfp features apply' }, { line: 'dfp features apply --ref main --json' }],
+    ),
   ).action(
     defineAction(async (ctx, _args, opts): Promise<CommandOutput> => {
       const ref = typeof opts.ref === 'string' ? opts.ref : ctx.config.lake.default_branch;
@@ -73,17 +77,22 @@ export function registerFeatures(program: Command): void {
   );
 
   withCommonOptions(
-    features
-      .command('dataset')
-      .description('point-in-time correct training set: for each entity row, the latest feature values at or before its timestamp within the TTL')
-      .requiredOption('--entities <file>', 'CSV or Parquet with sha256 and event_timestamp (other columns are kept)')
-      .requiredOption('--out <file>', 'output Parquet; feature columns are named <view>__<feature>')
-      .option('--features <refs>', 'comma-separated view:feature list')
-      .option('--views <names>', 'comma-separated views (all their features); default: every view')
-      .option('--ref <ref>', 'lake ref to read features from (default: the default branch)')
-      .option('--registry-version <v>', 'registry version to use (default: the last applied)')
-      .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp features dataset --entities apps.csv --views syscalls,static --out train.parquet\n  dfp features dataset --entities apps.parquet --features syscalls:read,permissions:INTERNET --out x.parquet --json'),
+    withExamples(
+      features
+        .command('dataset')
+        .description('point-in-time correct training set: for each entity row, the latest feature values at or before its timestamp within the TTL')
+        .requiredOption('--entities <file>', 'CSV or Parquet with sha256 and event_timestamp (other columns are kept)')
+        .requiredOption('--out <file>', 'output Parquet; feature columns are named <view>__<feature>')
+        .option('--features <refs>', 'comma-separated view:feature list')
+        .option('--views <names>', 'comma-separated views (all their features); default: every view')
+        .option('--ref <ref>', 'lake ref to read features from (default: the default branch)')
+        .option('--registry-version <v>', 'registry version to use (default: the last applied)')
+        .argument(...OVERRIDES),
+      [
+        { line: 'dfp features dataset --entities entities.csv --views syscalls,static --out train.parquet', note: 'entities.csv: sha256,event_timestamp' },
+        { line: 'dfp features dataset --entities entities.csv --features syscalls:read,permissions:INTERNET --out x.parquet --json' },
+      ],
+    ),
   ).action(
     defineAction(async (ctx, _args, opts): Promise<CommandOutput> => {
       const applied = await loadApplied(ctx, opts);
@@ -115,16 +124,18 @@ export function registerFeatures(program: Command): void {
   );
 
   withCommonOptions(
-    features
-      .command('materialize')
-      .description('write the latest value per entity into the online store; only new or changed entities are written')
-      .option('--start <time>', 'consider only rows with event_timestamp at or after this time')
-      .option('--end <time>', 'consider only rows with event_timestamp at or before this time (default: now)')
-      .option('--views <names>', 'comma-separated views (default: every view)')
-      .option('--ref <ref>', 'lake ref to read (default: the default branch)')
-      .option('--full', 'forget what was materialized and write every entity again')
-      .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp features materialize\n  dfp features materialize --views syscalls store.online=redis --json'),
+    withExamples(
+      features
+        .command('materialize')
+        .description('write the latest value per entity into the online store; only new or changed entities are written')
+        .option('--start <time>', 'consider only rows with event_timestamp at or after this time')
+        .option('--end <time>', 'consider only rows with event_timestamp at or before this time (default: now)')
+        .option('--views <names>', 'comma-separated views (default: every view)')
+        .option('--ref <ref>', 'lake ref to read (default: the default branch)')
+        .option('--full', 'forget what was materialized and write every entity again')
+        .argument(...OVERRIDES),
+      [{ line: 'dfp features materialize' }, { line: 'dfp features materialize --views syscalls --full --json' }],
+    ),
   ).action(
     defineAction(async (ctx, _args, opts): Promise<CommandOutput> => {
       const applied = await loadApplied(ctx, {});
@@ -160,19 +171,27 @@ export function registerFeatures(program: Command): void {
   );
 
   withCommonOptions(
-    features
-      .command('get')
-      .description('online feature values of one app; status PRESENT, NOT_FOUND or OUTSIDE_MAX_AGE (exit 0 for all)')
-      .requiredOption('--entity <sha256>', 'the app')
-      .option('--features <refs>', 'comma-separated view:feature list (default: every feature)')
-      .option('--views <names>', 'comma-separated views')
-      .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp features get --entity 3f2a… --features syscalls:read --json'),
+    withExamples(
+      features
+        .command('get')
+        .description('online feature values of one app; status PRESENT, NOT_FOUND or OUTSIDE_MAX_AGE (exit 0 for all)')
+        .requiredOption('--entity <sha256>', 'the app: its sha256, 64 hex digits')
+        .option('--features <refs>', 'comma-separated view:feature list (default: every feature)')
+        .option('--views <names>', 'comma-separated views')
+        .argument(...OVERRIDES),
+      [
+        { line: 'dfp features get --entity <sha256> --features syscalls:read --json', note: "an app's sha256 (64 hex digits)" },
+        { line: 'dfp features get --entity <sha256> --views permissions' },
+      ],
+    ),
   ).action(
     defineAction(async (ctx, _args, opts): Promise<CommandOutput> => {
+      // Checked first: a malformed id would otherwise read as an app that is NOT_FOUND, with every value null.
+      const problem = appIdProblem(String(opts.entity));
+      if (problem) throw new DfpError('USAGE', `--entity: ${problem}`, { key: '--entity' });
+      const entity = normalizeAppId(String(opts.entity));
       const applied = await loadApplied(ctx, {});
       const { OnlineFeatureService } = await import('../../features/online/service.ts');
-      const entity = String(opts.entity);
       const r = await withStore(ctx, async (store) => {
         const service = new OnlineFeatureService(store, applied);
         return service.getOne(entity, service.select({ features: list(opts.features), views: list(opts.views) }));
@@ -186,11 +205,14 @@ export function registerFeatures(program: Command): void {
   );
 
   withCommonOptions(
-    features
-      .command('show')
-      .description('the applied registry: version, views and their features')
-      .option('--registry-version <v>', 'a version other than the current one')
-      .argument(...OVERRIDES),
+    withExamples(
+      features
+        .command('show')
+        .description('the applied registry: version, views and their features')
+        .option('--registry-version <v>', 'a version other than the current one')
+        .argument(...OVERRIDES),
+      [{ line: 'dfp features show' }, { line: 'dfp features show --json' }],
+    ),
   ).action(
     defineAction(async (ctx, _args, opts): Promise<CommandOutput> => {
       const applied = await loadApplied(ctx, opts);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { IngestResult } from '../../ingest/ingest.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
+import { withExamples } from '../examples.ts';
 
 const n = (v: number) => v.toLocaleString('en-US');
 
@@ -28,33 +29,35 @@ export function humanSummary(r: IngestResult, dataTable?: string): string {
 
 export function registerIngest(program: Command): void {
   withCommonOptions(
-    program
-      .command('ingest')
-      .description('validate, normalise and commit KronoDroid data to the lake (upsert by sha256)')
-      .argument('[overrides...]', 'key=value config overrides, e.g. data.download_retries=8')
-      .option('--source <src>', 'a .csv/.csv.gz/.zip/.parquet file or folder, an http(s) URL, kaggle:<owner>/<dataset> or kronodroid:real|emulator (default: data.source)')
-      .option('--branch <name>', 'branch to commit to (default: lake.default_branch)')
-      .option('-m, --message <text>', 'commit message (default: "ingest <source>")')
-      .option('--table <name>', 'target table (default: kronodroid_real or kronodroid_emulator, by layout; dfp transform reads data.table)')
-      .addHelpText(
-        'after',
-        `
+    withExamples(
+      program
+        .command('ingest')
+        .description('validate, normalise and commit KronoDroid data to the lake (upsert by sha256)')
+        .argument('[overrides...]', 'key=value config overrides, e.g. data.download_retries=8')
+        .option('--source <src>', 'a .csv/.csv.gz/.zip/.parquet file or folder, an http(s) URL, kaggle:<owner>/<dataset> or kronodroid:real|emulator (default: data.source)')
+        .option('--branch <name>', 'branch to commit to (default: lake.default_branch)')
+        .option('-m, --message <text>', 'commit message (default: "ingest <source>")')
+        .option('--table <name>', 'target table (default: kronodroid_real or kronodroid_emulator, by layout; dfp transform reads data.table)'),
+      [
+        { line: 'dfp ingest --source kronodroid-real-2019.csv' },
+        { line: 'dfp ingest --source emulator-export.csv -m "emulator capture"', note: 'an emulator-layout file goes to kronodroid_emulator' },
+        { line: 'dfp ingest', note: 'data.source: the public real-device archives (internet)', needs: 'internet' },
+        { line: 'dfp ingest data=kronodroid_emulator', note: 'the emulator archives; then: dfp transform data=kronodroid_emulator', needs: 'internet' },
+      ],
+      `
 Every input row is either loaded or quarantined (with file, row, column and reason); a file missing
 required columns is refused and nothing is committed. Re-ingesting the same data is "unchanged".
-Kaggle credentials: KAGGLE_API_TOKEN, KAGGLE_USERNAME + KAGGLE_KEY, or ~/.kaggle/kaggle.json.
-
-Examples:
-  dfp ingest --source ./kronodroid-real-2019.csv
-  dfp ingest data=kronodroid_emulator   # the emulator archives; then: dfp transform data=kronodroid_emulator
-  dfp ingest --source kaggle:owner/dataset --branch exp -m "refresh"`,
-      ),
+Without internet, give --source a local KronoDroid file.
+Kaggle credentials: KAGGLE_API_TOKEN, KAGGLE_USERNAME + KAGGLE_KEY, or ~/.kaggle/kaggle.json.`,
+    ),
   ).action(
     defineAction(async (ctx, _args, opts) => {
-      const [{ runIngest }, { openLake }] = await Promise.all([import('../../ingest/ingest.ts'), import('../../lake/open.ts')]);
+      const [{ runIngest }, { openLake }, { withOfflineHint }] = await Promise.all([import('../../ingest/ingest.ts'), import('../../lake/open.ts'), import('../../ingest/source.ts')]);
+      const source = typeof opts.source === 'string' ? opts.source : ctx.config.data.source;
       const lake = await openLake(ctx.config);
       try {
         const result = await runIngest({
-          source: typeof opts.source === 'string' ? opts.source : ctx.config.data.source,
+          source,
           branch: typeof opts.branch === 'string' ? opts.branch : ctx.config.lake.default_branch,
           message: typeof opts.message === 'string' ? opts.message : undefined,
           table: typeof opts.table === 'string' ? opts.table : undefined,
@@ -63,6 +66,8 @@ Examples:
           progress: ctx.progress,
         });
         return { result, human: humanSummary(result, ctx.config.data.table) };
+      } catch (e) {
+        throw withOfflineHint(e, source);
       } finally {
         await lake.close();
       }

@@ -1,11 +1,14 @@
-/** @module `dfp lake …`: inspect and manage the versioned lake (log, branches, tags, diff, tables, rows, gc). */
+/** @module `dfp lake …`: inspect and manage the versioned lake (log, branches, tags, diff, tables, rows, gc, fsck). */
 import type { Command } from 'commander';
 import { parseDuration } from '../../core/duration.ts';
 import { DfpError } from '../../core/errors.ts';
+import { LABEL_COLUMN } from '../../core/kronodroid/schema.ts';
 import type { Commit, GcReport, LakeDiff, TableDiff } from '../../core/lake/types.ts';
 import type { ObjectLake } from '../../lake/repository.ts';
 import { type CommandContext, type CommandOutput, defineAction, withCommonOptions } from '../context.ts';
-import { formatTable } from '../table.ts';
+import { withExamples } from '../examples.ts';
+import { registerLakeFsck } from './lake-fsck.ts';
+import { columnsThatFit, formatTable } from '../table.ts';
 
 const OVERRIDES: [string, string] = ['[overrides...]', 'key=value config overrides, e.g. lake.backend=s3'];
 
@@ -121,6 +124,50 @@ function gcText(r: GcReport, grace: string): string {
   return lines.join('\n');
 }
 
+/** Cells of `dfp lake head` are cut at this many characters. */
+const HEAD_CELL = 24;
+
+/** --columns: "all", or names of the table's columns in the order to show them. */
+function pickColumns(spec: string, names: string[], table: string): string[] {
+  if (spec.trim() === 'all') return names;
+  const wanted = spec.split(',').map((c) => c.trim()).filter(Boolean);
+  if (wanted.length === 0) throw new DfpError('USAGE', '--columns needs column names, e.g. --columns sha256,Malware, or all');
+  const unknown = wanted.filter((c) => !names.includes(c));
+  if (unknown.length) {
+    const near = unknown.map((u) => names.find((c) => c.toLowerCase() === u.toLowerCase())).filter(Boolean);
+    throw new DfpError('USAGE', `--columns: ${table} has no column ${unknown.map((u) => `'${u}'`).join(', ')}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; its columns are listed by \`dfp lake head ${table} --json -n 1\``, { key: '--columns', unknown });
+  }
+  return wanted;
+}
+
+/** Width the text table may use: the terminal's, or 120 when stdout is a file or a pipe. */
+function outputWidth(): number {
+  return process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 120;
+}
+
+/**
+ * The rows as a table. With --columns, those columns; otherwise the ones that say which app a row is (the key,
+ * the label, then text and date columns that hold a value) followed by the others in table order, as many as fit
+ * the width, and a line saying how to see the rest. KronoDroid tables have ~500 columns: all of them is a
+ * 7,000-character line nobody can read.
+ */
+function headText(info: { key?: string | undefined; columns: { name: string; type: string }[] }, rows: Record<string, unknown>[], chosen: string[] | undefined): string {
+  if (chosen) return formatTable(chosen, rows.map((r) => chosen.map((c) => r[c])), HEAD_CELL);
+  const numeric = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|U\w*INT|FLOAT|DOUBLE|REAL|DECIMAL)/i;
+  const filled = (c: string) => rows.some((r) => r[c] !== null && r[c] !== undefined && r[c] !== '');
+  const names = info.columns.map((c) => c.name);
+  const first = [
+    ...(info.key ? [info.key] : []),
+    ...(names.includes(LABEL_COLUMN) ? [LABEL_COLUMN] : []),
+    ...info.columns.filter((c) => !numeric.test(c.type) && filled(c.name)).map((c) => c.name),
+  ];
+  const ordered = [...new Set([...first, ...names.filter((c) => filled(c)), ...names])];
+  const shown = ordered.slice(0, columnsThatFit(ordered, rows, outputWidth(), HEAD_CELL));
+  const table = formatTable(shown, rows.map((r) => shown.map((c) => r[c])), HEAD_CELL);
+  if (shown.length === names.length) return table;
+  return `${table}\n(${shown.length} of ${names.length} columns; choose with --columns a,b,… or see every one with --columns all or --json)`;
+}
+
 const GC_HELP = `
 What is kept: every branch and tag, every commit they reach (the whole history, so time travel keeps
 working) and every table those commits hold, ingest's quarantine table included. What goes: commit and
@@ -133,13 +180,7 @@ use 0s only when nothing else writes to the lake.
 
 Dry run by default: without --apply, gc deletes nothing and reports what it would delete and the bytes it
 would reclaim. The commit a CONFLICT error reports as "stored but not applied" is unreachable too: keep it
-with \`dfp lake branch create <name> --from <id>\` before gc --apply removes it.
-
-Examples:
-  dfp lake gc                               # report only
-  dfp lake gc --apply                       # delete unreachable objects older than 1 hour
-  dfp lake gc --apply --grace 30m --json
-  dfp lake gc lake.backend=s3`;
+with \`dfp lake branch create <name> --from <id>\` before gc --apply removes it.`;
 
 export function registerLake(program: Command): void {
   const lake = program
@@ -148,13 +189,19 @@ export function registerLake(program: Command): void {
     .addHelpText('after', '\nRefs: a branch, a tag, a commit id or a unique prefix (7+ hex digits), optionally with ~N (N commits back).');
 
   withCommonOptions(
-    lake
-      .command('log')
-      .description('commits reachable from a ref, newest first')
-      .option('--ref <ref>', 'branch, tag or commit to start from (default: the default branch)')
-      .option('-n, --limit <n>', 'show at most n commits')
-      .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp lake log\n  dfp lake log --ref v1 -n 5 --json\n  dfp lake log lake.backend=s3'),
+    withExamples(
+      lake
+        .command('log')
+        .description('commits reachable from a ref, newest first')
+        .option('--ref <ref>', 'branch, tag or commit to start from (default: the default branch)')
+        .option('-n, --limit <n>', 'show at most n commits')
+        .argument(...OVERRIDES),
+      [
+        { line: 'dfp lake log' },
+        { line: 'dfp lake log --ref main~1 -n 5 --json' },
+        { line: 'dfp lake log store=s3', note: 'the lake in S3 or MinIO: conf/store/s3.yaml, credentials from AWS_*', needs: 's3' },
+      ],
+    ),
   ).action(
     defineAction((ctx, _args, opts) =>
       withLake(ctx, async (l) => {
@@ -166,11 +213,13 @@ export function registerLake(program: Command): void {
   );
 
   withCommonOptions(
-    lake
-      .command('branches')
-      .description('list branches and tags with the commit each points to')
-      .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp lake branches\n  dfp lake branches --json'),
+    withExamples(
+      lake
+        .command('branches')
+        .description('list branches and tags with the commit each points to')
+        .argument(...OVERRIDES),
+      [{ line: 'dfp lake branches' }, { line: 'dfp lake branches --json' }],
+    ),
   ).action(
     defineAction((ctx) =>
       withLake(ctx, async (l) => {
@@ -191,13 +240,18 @@ export function registerLake(program: Command): void {
 
   const branch = lake.command('branch').description('manage branches');
   withCommonOptions(
-    branch
-      .command('create')
-      .description('create a branch at a ref (fails if the branch exists)')
-      .argument('<name>', 'new branch name (letters, digits, . _ - and /)')
-      .option('--from <ref>', 'where the branch starts (default: the default branch)')
-      .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp lake branch create experiment\n  dfp lake branch create rescue --from 3f2a9c1 --json'),
+    withExamples(
+      branch
+        .command('create')
+        .description('create a branch at a ref (fails if the branch exists)')
+        .argument('<name>', 'new branch name (letters, digits, . _ - and /)')
+        .option('--from <ref>', 'where the branch starts (default: the default branch)')
+        .argument(...OVERRIDES),
+      [
+        { line: 'dfp lake branch create experiment' },
+        { line: 'dfp lake branch create rescue --from main~1 --json', note: 'at the commit before the head of main' },
+      ],
+    ),
   ).action(
     defineAction((ctx, args, opts) =>
       withLake(ctx, async (l) => {
@@ -210,13 +264,15 @@ export function registerLake(program: Command): void {
   );
 
   withCommonOptions(
-    lake
-      .command('tag')
-      .description('name a commit permanently (tags never move; re-tagging the same commit is a no-op)')
-      .argument('<name>', 'tag name')
-      .argument('<ref>', 'branch, tag or commit to tag')
-      .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp lake tag v1 main\n  dfp lake tag before-cleanup main~2 --json'),
+    withExamples(
+      lake
+        .command('tag')
+        .description('name a commit permanently (tags never move; re-tagging the same commit is a no-op)')
+        .argument('<name>', 'tag name')
+        .argument('<ref>', 'branch, tag or commit to tag')
+        .argument(...OVERRIDES),
+      [{ line: 'dfp lake tag v1 main' }, { line: 'dfp lake tag before-cleanup main~1 --json' }],
+    ),
   ).action(
     defineAction((ctx, args) =>
       withLake(ctx, async (l) => {
@@ -227,13 +283,15 @@ export function registerLake(program: Command): void {
   );
 
   withCommonOptions(
-    lake
-      .command('diff')
-      .description('what changed between two refs: tables added/removed/changed, and rows by key for keyed tables')
-      .argument('<a>', 'older ref')
-      .argument('<b>', 'newer ref')
-      .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp lake diff main~1 main\n  dfp lake diff v1 v2 --json'),
+    withExamples(
+      lake
+        .command('diff')
+        .description('what changed between two refs: tables added/removed/changed, and rows by key for keyed tables')
+        .argument('<a>', 'older ref')
+        .argument('<b>', 'newer ref')
+        .argument(...OVERRIDES),
+      [{ line: 'dfp lake diff main~1 main' }, { line: 'dfp lake diff main~2 main --json' }],
+    ),
   ).action(
     defineAction((ctx, args) =>
       withLake(ctx, async (l) => {
@@ -244,12 +302,14 @@ export function registerLake(program: Command): void {
   );
 
   withCommonOptions(
-    lake
-      .command('show')
-      .description('one commit: id, parents, author, message, tables and metadata')
-      .argument('<ref>', 'branch, tag or commit')
-      .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp lake show main\n  dfp lake show 3f2a9c1 --json'),
+    withExamples(
+      lake
+        .command('show')
+        .description('one commit: id, parents, author, message, tables and metadata')
+        .argument('<ref>', 'branch, tag or commit')
+        .argument(...OVERRIDES),
+      [{ line: 'dfp lake show main' }, { line: 'dfp lake show <commit> --json', note: 'a COMMIT of `dfp lake log`; 7 hex digits are enough' }],
+    ),
   ).action(
     defineAction((ctx, args) =>
       withLake(ctx, async (l) => {
@@ -260,12 +320,14 @@ export function registerLake(program: Command): void {
   );
 
   withCommonOptions(
-    lake
-      .command('tables')
-      .description('the tables at a ref with rows, columns, key and content hash')
-      .option('--ref <ref>', 'branch, tag or commit (default: the default branch)')
-      .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp lake tables\n  dfp lake tables --ref v1 --json'),
+    withExamples(
+      lake
+        .command('tables')
+        .description('the tables at a ref with rows, columns, key and content hash')
+        .option('--ref <ref>', 'branch, tag or commit (default: the default branch)')
+        .argument(...OVERRIDES),
+      [{ line: 'dfp lake tables' }, { line: 'dfp lake tables --ref main~1 --json' }],
+    ),
   ).action(
     defineAction((ctx, _args, opts) =>
       withLake(ctx, async (l) => {
@@ -278,14 +340,21 @@ export function registerLake(program: Command): void {
   );
 
   withCommonOptions(
-    lake
-      .command('head')
-      .description('the first rows of a table at a ref')
-      .argument('<table>', 'table name (see `dfp lake tables`)')
-      .option('--ref <ref>', 'branch, tag or commit (default: the default branch)')
-      .option('-n, --rows <n>', 'number of rows', '10')
-      .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp lake head apps\n  dfp lake head apps --ref v1 -n 3 --json'),
+    withExamples(
+      lake
+        .command('head')
+        .description('the first rows of a table at a ref')
+        .argument('<table>', 'table name (see `dfp lake tables`)')
+        .option('--ref <ref>', 'branch, tag or commit (default: the default branch)')
+        .option('-n, --rows <n>', 'number of rows', '10')
+        .option('--columns <names>', 'comma-separated columns to show, in this order, or "all" (default: the key and descriptive columns, then as many as fit the width)')
+        .argument(...OVERRIDES),
+      [
+        { line: 'dfp lake head kronodroid_real', note: 'the identifying columns, then as many as fit' },
+        { line: 'dfp lake head training_apps --columns sha256,Malware,MalFamily,read -n 5' },
+        { line: 'dfp lake head kronodroid_real --ref main~1 -n 3 --json', note: 'every column' },
+      ],
+    ),
   ).action(
     defineAction((ctx, args, opts) =>
       withLake(ctx, async (l) => {
@@ -293,21 +362,20 @@ export function registerLake(program: Command): void {
         const ref = opts.ref === undefined ? ctx.config.lake.default_branch : String(opts.ref);
         const n = positiveInt(opts.rows, '--rows');
         const commit = await l.resolve(ref);
-        if (!commit.tables[table]) {
+        const info = commit.tables[table];
+        if (!info) {
           const names = Object.keys(commit.tables);
           throw new DfpError('NOT_FOUND', `no table '${table}' at ${ref}; tables: ${names.length ? names.join(', ') : 'none'} (see \`dfp lake tables --ref ${ref}\`)`, { ref, table });
         }
+        const chosen = opts.columns === undefined ? undefined : pickColumns(String(opts.columns), info.columns.map((c) => c.name), table);
         // Read by commit id, not by ref, so a branch moving meanwhile cannot mix two versions.
         const path = await l.tablePath(commit.id, table);
-        const { engineOptions, literal, openDuckDb, queryRows } = await import('../../engine/duckdb/connection.ts');
+        const { engineOptions, ident, literal, openDuckDb, queryRows } = await import('../../engine/duckdb/connection.ts');
         const conn = await openDuckDb(engineOptions(ctx.config));
         try {
-          const rows = await queryRows(conn, `SELECT * FROM read_parquet(${literal(path)}) LIMIT ${n}`);
-          const columns = commit.tables[table]?.columns.map((c) => c.name) ?? Object.keys(rows[0] ?? {});
-          return {
-            result: { ref, commit: commit.id, table, columns, rows },
-            human: formatTable(columns, rows.map((r) => columns.map((c) => r[c])), 24),
-          };
+          const rows = await queryRows(conn, `SELECT ${chosen ? chosen.map(ident).join(', ') : '*'} FROM read_parquet(${literal(path)}) LIMIT ${n}`);
+          const columns = chosen ?? info.columns.map((c) => c.name);
+          return { result: { ref, commit: commit.id, table, columns, rows }, human: headText(info, rows, chosen) };
         } finally {
           conn.closeSync();
         }
@@ -316,13 +384,21 @@ export function registerLake(program: Command): void {
   );
 
   withCommonOptions(
-    lake
-      .command('gc')
-      .description('garbage-collect objects no branch or tag reaches (dry run unless --apply)')
-      .option('--apply', 'delete the unreachable objects older than the grace period (default: only report)')
-      .option('--grace <duration>', 'keep unreachable objects younger than this, e.g. 30m, 2h, 0s', '1h')
-      .argument(...OVERRIDES)
-      .addHelpText('after', GC_HELP),
+    withExamples(
+      lake
+        .command('gc')
+        .description('garbage-collect objects no branch or tag reaches (dry run unless --apply)')
+        .option('--apply', 'delete the unreachable objects older than the grace period (default: only report)')
+        .option('--grace <duration>', 'keep unreachable objects younger than this, e.g. 30m, 2h, 0s', '1h')
+        .argument(...OVERRIDES),
+      [
+        { line: 'dfp lake gc', note: 'report only' },
+        { line: 'dfp lake gc --apply', note: 'delete unreachable objects older than 1 hour' },
+        { line: 'dfp lake gc --apply --grace 30m --json' },
+        { line: 'dfp lake gc store=s3', needs: 's3' },
+      ],
+      GC_HELP,
+    ),
   ).action(
     defineAction((ctx, _args, opts) => {
       const grace = String(opts.grace);
@@ -333,4 +409,6 @@ export function registerLake(program: Command): void {
       });
     }),
   );
+
+  registerLakeFsck(lake, OVERRIDES);
 }

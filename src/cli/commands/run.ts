@@ -2,37 +2,36 @@
 import type { Command } from 'commander';
 import { DfpError } from '../../core/errors.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
+import { withExamples } from '../examples.ts';
+import { commandLine } from '../shell.ts';
 
 const OVERRIDE = /^[+\w.-]+=/;
 
-/** Metrics where a smaller value is the better model. */
-const LOWER_IS_BETTER = new Set(['fpr', 'loss', 'val_loss']);
-
 export function registerRun(program: Command): void {
-  const cmd = withCommonOptions(
+  const cmd = withCommonOptions(withExamples(
     program
       .command('run')
       .description('the main job: ingest → transform → features → train (autoencoder + detector) → evaluate → register → export, cached per step')
       .option('--source <src>', 'data source: a file, folder, URL, kaggle:<owner>/<dataset> or kronodroid:real|emulator (default: data.source)')
       .option('--metric <name>', 'test metric the candidate must beat production on (default orchestration.champion_metric or roc_auc)')
-      .argument('[overrides...]', 'key=value config overrides, applied to every step and both models (e.g. train.epochs=20)')
-      .addHelpText(
-        'after',
-        `
+      .argument('[overrides...]', 'key=value config overrides, applied to every step and both models (e.g. train.epochs=20)'),
+    [
+      { line: 'dfp run --source kronodroid-real-2019.csv', note: 'a local KronoDroid file: no internet needed' },
+      { line: 'dfp run --source kronodroid-real-2019.csv train.epochs=30 --metric pr_auc --json', note: 'new candidates; production moves only if better' },
+      { line: 'dfp run data=kronodroid_emulator --source emulator-export.csv', note: 'the emulator capture' },
+      { line: 'dfp run', note: 'data.source: downloads the public real-device archives', needs: 'internet' },
+    ],
+    `
 Each step is cached by a hash of its inputs (source bytes, lake commit, config section, SQL, dfp version):
-a re-run with nothing changed reports every step "cached". A failed step stops the run naming it; run
-\`dfp run\` again after fixing the cause and it resumes there. Step records: <workspace>/runs/pipeline/state.json;
+a re-run with nothing changed reports every step "cached". A failed step stops the run naming it and the
+command that resumes it (the same --source and overrides): after fixing the cause, run that and it resumes
+there. Without internet, give --source a local KronoDroid file. Step records: <workspace>/runs/pipeline/state.json;
 the last summary (also the --json output): <workspace>/runs/last-run.json.
 
 Models: kronodroid_autoencoder (model=autoencoder) and kronodroid_detector (model=classifier). Each new
 version gets alias "candidate"; "production" moves only when the candidate beats the production version
-on the same test rows. Exports (ONNX, TFLite) of the production versions go to <workspace>/exports/.
-
-Examples:
-  dfp run --source ../shared/kronodroid/kronodroid-real-2019.csv
-  dfp run train.epochs=30 --metric pr_auc --json`,
-      ),
-  );
+on the same test rows. Exports (ONNX, TFLite) of the production versions go to <workspace>/exports/.`,
+  ));
   cmd.action(async (...raw: unknown[]) => {
     // Both models load their own config (model=<kind>), so the raw overrides are kept for them.
     const overrides = (Array.isArray(raw[0]) ? (raw[0] as string[]) : []).filter((a) => OVERRIDE.test(a));
@@ -42,20 +41,21 @@ Examples:
       if (ctx.config.orchestration.name !== 'local') {
         throw new DfpError('CONFIG_INVALID', `orchestration.name=${ctx.config.orchestration.name} is not available yet: dfp run executes its steps in this process; use orchestration=local`, { key: 'orchestration.name' });
       }
-      const configured = (ctx.config.orchestration as Record<string, unknown>).champion_metric;
-      const metric = typeof opts.metric === 'string' ? opts.metric : typeof configured === 'string' ? configured : 'roc_auc';
-      const [{ loadConfig }, { runPipeline }, { humanSummary }] = await Promise.all([
+      const [{ loadConfig }, { runPipeline }, { humanSummary }, { championRule }] = await Promise.all([
         import('../../core/config/load.ts'),
         import('../../pipeline/run.ts'),
         import('../../pipeline/summary.ts'),
+        import('../../pipeline/steps/model.ts'),
       ]);
       const summary = await runPipeline({
         config: ctx.config,
         modelConfig: (kind) => loadConfig({ overrides: [...overrides, `model=${kind}`, `model.name=${kind}`] }).config,
         source: typeof opts.source === 'string' ? opts.source : ctx.config.data.source,
-        champion: { metric, higherIsBetter: !LOWER_IS_BETTER.has(metric) },
+        champion: championRule(ctx.config, typeof opts.metric === 'string' ? opts.metric : undefined),
         progress: ctx.progress,
         log: (line) => process.stderr.write(`dfp run ${line}\n`),
+        // A resume must read the same data with the same settings: the hint repeats what was given.
+        rerun: commandLine(['dfp', 'run', ...(typeof opts.source === 'string' ? ['--source', opts.source] : []), ...(typeof opts.metric === 'string' ? ['--metric', opts.metric] : []), ...overrides]),
       });
       return { result: summary, human: humanSummary(summary) };
     })(...raw);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DfpError } from '../../core/errors.ts';
 import type { Run, Tracking } from '../../core/tracking/index.ts';
 import { type CommandContext, type CommandOutput, defineAction, toJson, withCommonOptions } from '../context.ts';
+import { withExamples } from '../examples.ts';
 import { formatTable } from '../table.ts';
 
 const OVERRIDES: [string, string] = ['[overrides...]', 'key=value config overrides, e.g. tracking.uri=http://127.0.0.1:5000'];
@@ -66,17 +67,26 @@ export function registerRuns(program: Command): void {
     .addHelpText('after', '\nThe backend is the embedded store in the workspace unless tracking.uri (or MLFLOW_TRACKING_URI) is an MLflow server URL.');
 
   withCommonOptions(
-    runs
-      .command('list')
-      .description('runs, newest first')
-      .option('--experiment <name>', 'only runs of this experiment')
-      .option('-n, --limit <n>', 'show at most n runs (default 20)')
-      .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp runs list\n  dfp runs list --experiment dfp -n 5 --json\n  dfp runs list tracking.uri=http://127.0.0.1:5000'),
+    withExamples(
+      runs
+        .command('list')
+        .description('runs, newest first')
+        .option('--experiment <name>', 'only runs of this experiment')
+        .option('-n, --limit <n>', 'show at most n runs (default 20)')
+        .argument(...OVERRIDES),
+      [
+        { line: 'dfp runs list' },
+        { line: 'dfp runs list --experiment dfp -n 5 --json' },
+        { line: 'dfp runs list tracking.uri=http://127.0.0.1:5000', note: 'the runs of an MLflow server', needs: 'mlflow' },
+      ],
+    ),
   ).action(
     defineAction((ctx, _args, opts) =>
       withTracking(ctx, async (t) => {
         const limit = opts.limit === undefined ? 20 : positiveInt(opts.limit, '--limit');
+        // A run whose process died is not running: end it FAILED before listing (src/tracking/stale.ts).
+        const { failStaleRuns, staleNote } = await import('../../tracking/stale.ts');
+        for (const r of await failStaleRuns(t)) process.stderr.write(`dfp: note: ${staleNote(r)}\n`);
         const list = await t.searchRuns({ experiment: opts.experiment === undefined ? undefined : String(opts.experiment), maxResults: limit });
         const human = list.length
           ? formatTable(
@@ -91,12 +101,14 @@ export function registerRuns(program: Command): void {
   );
 
   withCommonOptions(
-    runs
-      .command('show')
-      .description('one run: params, latest metrics, dataset inputs (lake commit, table, digest), tags and artifacts')
-      .argument('<run_id>', 'run id (an MLflow run id, or the local id of a run kept offline)')
-      .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp runs show 3f2a9c1e…\n  dfp runs show 3f2a9c1e… --json'),
+    withExamples(
+      runs
+        .command('show')
+        .description('one run: params, latest metrics, dataset inputs (lake commit, table, digest), tags and artifacts')
+        .argument('<run_id>', 'run id (an MLflow run id, or the local id of a run kept offline)')
+        .argument(...OVERRIDES),
+      [{ line: 'dfp runs show <run_id>', note: 'a RUN of `dfp runs list`' }, { line: 'dfp runs show <run_id> --json' }],
+    ),
   ).action(
     defineAction((ctx, args) =>
       withTracking(ctx, async (t) => {
@@ -111,11 +123,17 @@ export function registerRuns(program: Command): void {
   );
 
   withCommonOptions(
-    runs
-      .command('sync')
-      .description('push runs kept locally while the MLflow server was unreachable (safe to repeat: nothing is sent twice)')
-      .argument(...OVERRIDES)
-      .addHelpText('after', '\nExamples:\n  dfp runs sync tracking.uri=http://127.0.0.1:5000\n  MLFLOW_TRACKING_URI=http://mlflow:5000 dfp runs sync --json'),
+    withExamples(
+      runs
+        .command('sync')
+        .description('push runs kept locally while the MLflow server was unreachable (safe to repeat: nothing is sent twice)')
+        .argument(...OVERRIDES),
+      [
+        { line: 'dfp runs sync', note: 'with the embedded store: says there is nothing to sync' },
+        { line: 'dfp runs sync tracking.uri=http://127.0.0.1:5000', needs: 'mlflow' },
+        { line: 'MLFLOW_TRACKING_URI=http://127.0.0.1:5000 dfp runs sync --json', needs: 'mlflow' },
+      ],
+    ),
   ).action(
     defineAction((ctx) =>
       withTracking(ctx, async (t) => {

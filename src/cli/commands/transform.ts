@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { DEFAULT_PROJECT, ingestHint, sourceTablesFor } from '../../transform/defaults.ts';
 import type { TransformResult } from '../../transform/run.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
+import { withExamples } from '../examples.ts';
 import { formatTable } from '../table.ts';
 
 function humanReport(r: TransformResult): string {
@@ -24,28 +25,27 @@ function humanReport(r: TransformResult): string {
 
 export function registerTransform(program: Command): void {
   withCommonOptions(
-    program
-      .command('transform')
-      .description('build the SQL models (staging, features, marts) from lake tables and commit them as lake tables')
-      .option('--ref <ref>', 'read the inputs at this branch, tag or commit (default: the head of --branch)')
-      .option('--branch <branch>', 'branch the outputs are committed to (default: lake.default_branch)')
-      .option('--select <models>', 'comma-separated models to run, each with everything it needs upstream (unchanged ones stay cached)')
-      .option('--project <dir>', 'transform project folder holding models/', DEFAULT_PROJECT)
-      .argument('[overrides...]', 'key=value config overrides')
-      .addHelpText(
-        'after',
-        `
+    withExamples(
+      program
+        .command('transform')
+        .description('build the SQL models (staging, features, marts) from lake tables and commit them as lake tables')
+        .option('--ref <ref>', 'read the inputs at this branch, tag or commit (default: the head of --branch)')
+        .option('--branch <branch>', 'branch the outputs are committed to (default: lake.default_branch)')
+        .option('--select <models>', 'comma-separated models to run, each with everything it needs upstream (unchanged ones stay cached)')
+        .option('--project <dir>', 'transform project folder holding models/', DEFAULT_PROJECT)
+        .argument('[overrides...]', 'key=value config overrides'),
+      [
+        { line: 'dfp transform' },
+        { line: 'dfp transform --select training_apps --json' },
+        { line: 'dfp transform data=kronodroid_emulator', note: 'after `dfp ingest` loaded an emulator file' },
+        { line: 'dfp lake branch create experiment --from main~1 && dfp transform --branch experiment', note: 'rebuild an older ingest on a branch' },
+      ],
+      `
 A model is rebuilt when its SQL or the content of a table it reads changed; otherwise it is "cached".
 The raw apps come from the lake table data.table: kronodroid_real by default, kronodroid_emulator with
 data=kronodroid_emulator (switching rebuilds every model).
-Schema tests (schema.yml) run after the builds; a failing test commits nothing and exits non-zero.
-
-Examples:
-  dfp transform
-  dfp transform --select training_apps --json
-  dfp transform data=kronodroid_emulator
-  dfp transform --ref v1 --branch experiment`,
-      ),
+Schema tests (schema.yml) run after the builds; a failing test commits nothing and exits non-zero.`,
+    ),
   ).action(
     defineAction(async (ctx, _args, opts) => {
       const [{ engineOptions }, { openLake }, { runTransform }] = await Promise.all([

@@ -68,3 +68,51 @@ test('a custom conf dir: broken YAML is reported with its file', () => {
   writeFileSync(join(dir, 'model', 'm.yaml'), 'model: [unclosed\n');
   expectConfigError(() => loadConfig({ env, confDir: dir }), 'm.yaml', 'not valid YAML');
 });
+
+function expectUsage(fn: () => unknown, ...fragments: string[]): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof DfpError, `expected DfpError, got ${String(e)}`);
+    assert.ok(e.code === 'USAGE' || e.code === 'CONFIG_INVALID', e.code);
+    for (const f of fragments) assert.ok(e.message.includes(f), `message "${e.message}" lacks "${f}"`);
+    return true;
+  });
+}
+
+test('overrides are strict: a malformed one names itself and the accepted forms', () => {
+  const forms = 'group=preset';
+  expectUsage(() => loadConfig({ env, overrides: ['train.epochs:5'] }), "'train.epochs:5'", "did you mean 'train.epochs=5'", forms, 'key=value');
+  expectUsage(() => loadConfig({ env, overrides: ['train/epochs=5'] }), "'train/epochs=5'", "did you mean 'train.epochs=5'", forms);
+  expectUsage(() => loadConfig({ env, overrides: ['tráin.epochs=5'] }), "'tráin.epochs=5'", 'ASCII', forms);
+  expectUsage(() => loadConfig({ env, overrides: ['justaword'] }), "'justaword'", forms);
+  expectUsage(() => loadConfig({ env, overrides: ['train..epochs=5'] }), "'train..epochs=5'");
+  assert.equal(loadConfig({ env, overrides: ['+train.epochs=7'] }).config.train.epochs, 7, "Hydra's +key=value still sets the key");
+});
+
+test('a preset is a plain name inside conf/<group>/, never a path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dfp-conf-'));
+  const conf = join(dir, 'conf');
+  mkdirSync(join(conf, 'data'), { recursive: true });
+  writeFileSync(join(conf, 'config.yaml'), 'defaults:\n  data: real\n');
+  writeFileSync(join(conf, 'data', 'real.yaml'), 'data:\n  table: kronodroid_real\n');
+  // A YAML file outside conf/ that a path-shaped preset name would reach.
+  writeFileSync(join(dir, 'evil.yaml'), 'data:\n  table: evil\n');
+  for (const name of ['../evil', `${dir}/evil`, 'sub/real', '..', '', '.hidden']) {
+    expectUsage(() => loadConfig({ env, confDir: conf, overrides: [`data=${name}`] }), `'data=${name}'`, 'conf/data/', 'never a path');
+  }
+  assert.equal(loadConfig({ env, confDir: conf, overrides: ['data=real'] }).config.data.table, 'kronodroid_real');
+  // conf/config.yaml's own defaults obey the same rule.
+  writeFileSync(join(conf, 'config.yaml'), 'defaults:\n  data: ../evil\n');
+  expectUsage(() => loadConfig({ env, confDir: conf }), "'data=../evil'", 'never a path');
+});
+
+test('an empty value is an error unless the key allows it (empty, or unset for an optional key)', () => {
+  expectConfigError(() => loadConfig({ env, overrides: ['workspace='] }), "config key 'workspace' must not be empty", "argument 'workspace='");
+  expectConfigError(() => loadConfig({ env, overrides: ['train.epochs='] }), "'train.epochs' must not be empty");
+  expectConfigError(() => loadConfig({ env: { DFP_LAKE__PATH: '' } }), "'lake.path' must not be empty", 'DFP_LAKE__PATH');
+  // tracking.uri='' means the embedded store; an optional key set empty is unset (lake.s3.endpoint: AWS itself).
+  assert.equal(loadConfig({ env, overrides: ['tracking.uri=http://x:5000', 'tracking.uri='] }).config.tracking.uri, '');
+  const s3 = loadConfig({ env, overrides: ['store=s3', 'lake.s3.endpoint=http://minio:9000', 'lake.s3.endpoint='] }).config.lake.s3;
+  assert.equal(s3.endpoint, undefined);
+  // An empty DFP_HOME is "not set", not "the current directory".
+  assert.equal(loadConfig({ env: { DFP_HOME: '' }, cwd: '/tmp/y' }).config.workspace, '/tmp/y/.dfp');
+});

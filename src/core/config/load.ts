@@ -9,12 +9,13 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { DfpError } from '../errors.ts';
+import { parseOverride } from './overrides.ts';
 import { CONFIG_GROUPS, type ConfigGroup, type DfpConfig, configSchema } from './schema.ts';
 
 type Tree = Record<string, unknown>;
 
 export interface LoadOptions {
-  /** `key=value` overrides and `group=preset` choices, as typed on the command line. */
+  /** `key=value` overrides and `group=preset` choices, as typed on the command line (see overrides.ts). */
   overrides?: string[];
   env?: NodeJS.ProcessEnv;
   /** Folder of presets; defaults to DFP_CONF_DIR or the conf/ folder shipped with dfp. */
@@ -48,6 +49,8 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   for (const group of CONFIG_GROUPS) {
     const preset = choices[group] ?? defaults[group];
     if (!preset) continue;
+    // conf/config.yaml's defaults obey the same rule as arguments: a plain name inside conf/<group>/.
+    if (choices[group] === undefined) parseOverride(`${group}=${String(preset)}`);
     const file = join(confDir, group, `${preset}.yaml`);
     if (!existsSync(file)) {
       throw new DfpError('CONFIG_INVALID', `unknown ${group} preset '${preset}'; allowed: ${listPresets(confDir, group).join(', ')}`, {
@@ -60,13 +63,20 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     sources.push(file);
   }
 
-  for (const [key, value] of envOverrides(env)) {
+  for (const [key, value, from, label] of [...envOverrides(env), ...keyOverrides]) {
+    if (value === '') {
+      const empty = emptyMeans(key);
+      if (empty === 'error') {
+        throw new DfpError('CONFIG_INVALID', `config key '${key}' must not be empty (${label}); give it a value or leave it out for the default`, { key, source: from });
+      }
+      if (empty === 'unset') {
+        unsetPath(tree, key);
+        sources.push(from);
+        continue;
+      }
+    }
     setPath(tree, key, value);
-    sources.push(`env ${key}`);
-  }
-  for (const [key, value] of keyOverrides) {
-    setPath(tree, key, value);
-    sources.push(`arg ${key}`);
+    sources.push(from);
   }
 
   const parsed = configSchema.safeParse(tree, { reportInput: true });
@@ -76,28 +86,32 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   return { config, presets, sources };
 }
 
-function splitOverrides(args: string[]): { choices: Partial<Record<ConfigGroup, string>>; keyOverrides: [string, unknown][] } {
+/** key, value, where it came from (for `dfp config show`), and how an error names it. */
+type Setting = [key: string, value: unknown, source: string, label: string];
+
+function splitOverrides(args: string[]): { choices: Partial<Record<ConfigGroup, string>>; keyOverrides: Setting[] } {
   const choices: Partial<Record<ConfigGroup, string>> = {};
-  const keyOverrides: [string, unknown][] = [];
+  const keyOverrides: Setting[] = [];
   for (const arg of args) {
-    const eq = arg.indexOf('=');
-    if (eq <= 0) throw new DfpError('USAGE', `override '${arg}' is not key=value (example: train.epochs=5)`);
-    const key = arg.slice(0, eq).replace(/^\+/, '');
-    const raw = arg.slice(eq + 1);
-    if ((CONFIG_GROUPS as readonly string[]).includes(key)) choices[key as ConfigGroup] = raw;
-    else keyOverrides.push([key, parseScalar(raw)]);
+    const o = parseOverride(arg);
+    if (o.kind === 'preset') choices[o.group] = o.preset;
+    else keyOverrides.push([o.key, parseScalar(o.raw), `arg ${o.key}`, `argument '${o.arg}'`]);
   }
   return { choices, keyOverrides };
 }
 
 /** DFP_HOME is the workspace; DFP_SECTION__KEY (double underscore between levels) sets section.key. */
-function envOverrides(env: NodeJS.ProcessEnv): [string, unknown][] {
-  const out: [string, unknown][] = [];
-  if (env.DFP_HOME) out.push(['workspace', env.DFP_HOME]);
+function envOverrides(env: NodeJS.ProcessEnv): Setting[] {
+  const out: Setting[] = [];
+  // An empty DFP_HOME is "not set", as shells treat it; the workspace is never the current directory by accident.
+  if (env.DFP_HOME) out.push(['workspace', env.DFP_HOME, 'env workspace', 'DFP_HOME']);
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('DFP_') || !name.includes('__') || value === undefined) continue;
     const key = name.slice(4).toLowerCase().split('__').join('.');
-    out.push([key, parseScalar(value)]);
+    if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$/.test(key)) {
+      throw new DfpError('CONFIG_INVALID', `environment variable ${name} does not name a config key: use DFP_SECTION__KEY with letters, digits and _ (e.g. DFP_TRAIN__EPOCHS=5)`, { variable: name });
+    }
+    out.push([key, parseScalar(value), `env ${key}`, `environment variable ${name}`]);
   }
   return out;
 }
@@ -129,6 +143,40 @@ function listPresets(confDir: string, group: string): string[] {
     .filter((f) => f.endsWith('.yaml'))
     .map((f) => f.replace(/\.yaml$/, ''))
     .sort();
+}
+
+/**
+ * What an empty value means for a key: '' itself where the schema's default is '' (tracking.uri: embedded),
+ * "unset" for an optional key (lake.s3.endpoint: AWS itself), and an error everywhere else (`workspace=`
+ * would otherwise put the workspace in the current directory).
+ */
+function emptyMeans(key: string): 'empty' | 'unset' | 'error' {
+  let node: z.ZodType = configSchema;
+  for (const part of key.split('.')) {
+    node = unwrap(node);
+    if (!(node instanceof z.ZodObject)) return 'error';
+    const next = (node.shape as Record<string, z.ZodType | undefined>)[part];
+    if (!next) return 'error';
+    node = next;
+  }
+  for (let n = node; ; ) {
+    if (n instanceof z.ZodOptional) return 'unset';
+    if (n instanceof z.ZodDefault) {
+      if ((n.def as { defaultValue: unknown }).defaultValue === '') return 'empty';
+      n = n.unwrap() as z.ZodType;
+    } else if (n instanceof z.ZodPrefault) n = n.unwrap() as z.ZodType;
+    else return 'error';
+  }
+}
+
+function unsetPath(tree: Tree, key: string): void {
+  const parts = key.split('.');
+  let node: unknown = tree;
+  for (const part of parts.slice(0, -1)) {
+    node = (node as Tree | undefined)?.[part];
+    if (!node || typeof node !== 'object' || Array.isArray(node)) return;
+  }
+  delete (node as Tree)[parts[parts.length - 1]!];
 }
 
 function setPath(tree: Tree, key: string, value: unknown): void {

@@ -19,7 +19,7 @@ const s3 = z
 
 export const configSchema = z
   .object({
-    workspace: z.string().default('.dfp').describe('directory that holds everything dfp writes (DFP_HOME overrides)'),
+    workspace: z.string().min(1, 'must not be empty').default('.dfp').describe('directory that holds everything dfp writes (DFP_HOME overrides)'),
     log: z
       .object({ level: z.enum(['silent', 'error', 'warn', 'info', 'debug', 'trace']).default('warn') })
       .strict()
@@ -155,7 +155,11 @@ export const configSchema = z
       .object({
         host: z.string().default('127.0.0.1').describe('dfp serve listen address (loopback unless you mean to expose it)'),
         port: z.number().int().min(0).max(65535).default(8080),
-        model: z.string().default('kronodroid_autoencoder').describe('registered model name dfp serve scores with (dfp run registers kronodroid_autoencoder and kronodroid_detector)'),
+        model: z.string().default('kronodroid_detector').describe('registered model whose verdict /v1/score answers with (the primary: /readyz waits for it); dfp run registers kronodroid_detector and kronodroid_autoencoder'),
+        fingerprint_model: z
+          .string()
+          .default('kronodroid_autoencoder')
+          .describe('registered model served beside serve.model: its anomaly score and top features come with each answer as `fingerprint`; none = no second model'),
         alias: z.string().default('production').describe('registry alias served; the server follows it when it moves'),
         model_dir: z.string().optional().describe('serve a model directory (model.onnx + preprocessing.json) instead of the registry'),
         poll_seconds: z.number().min(0).default(30).describe('how often the alias is re-resolved (0 = only on POST /v1/admin/reload)'),
@@ -179,6 +183,15 @@ export const configSchema = z
   .strict();
 
 export type DfpConfig = z.infer<typeof configSchema>;
+
+/**
+ * The registered model served beside serve.model, if any: none when it is `none`, the primary itself, or when a
+ * model directory is served (one model). The one reading of the key, for the API and the dashboard alike.
+ */
+export function servedFingerprintModel(serve: DfpConfig['serve']): string | undefined {
+  const name = serve.fingerprint_model;
+  return serve.model_dir || name === 'none' || name === serve.model ? undefined : name;
+}
 
 /** Config groups that `group=preset` selects (Hydra style); each has a folder of YAML presets in conf/. */
 export const CONFIG_GROUPS = ['data', 'model', 'engine', 'store', 'orchestration'] as const;

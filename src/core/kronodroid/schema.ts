@@ -82,6 +82,21 @@ export const REQUIRED_COLUMNS: readonly string[] = [
   'sha256',
 ];
 
+/**
+ * What a scoring input carries besides the key and the features: label, dates, package, family. Never model
+ * inputs and never required to score (the label of a new app is what nobody knows yet); passed through to the
+ * output when present.
+ */
+export const PASSTHROUGH_COLUMNS: readonly string[] = ['Package', LABEL_COLUMN, 'MalFamily', 'Categories', ...DATE_COLUMNS, 'Year'];
+
+/**
+ * Columns a model needs in every input it scores: its feature columns, less the ones it fills itself when absent
+ * (OPTIONAL_STATIC_COLUMNS). The one rule behind `dfp score` files and the API's request bodies alike.
+ */
+export function scoringRequiredColumns(modelColumns: readonly string[]): string[] {
+  return modelColumns.filter((c) => !OPTIONAL_STATIC_COLUMNS.includes(c));
+}
+
 /** Columns each layout must add to the required ones. */
 export const LAYOUT_DATE_COLUMNS: Record<Layout, readonly string[]> = {
   'official-real': ['EarliestModDate', 'HighestModDate'],

@@ -62,6 +62,12 @@ export interface ObjectStore {
    * cannot be touched; the caller then uploads it again.
    */
   touch?(key: string): Promise<boolean>;
+  /**
+   * The sha256 (hex) of the stored bytes as the store itself computes it, without sending them: S3 answers
+   * from a full-object SHA-256 checksum it keeps, or hashes server-side by copying the object onto itself.
+   * undefined when the store cannot tell (the caller then reads the bytes); null when the object is absent.
+   */
+  checksum?(key: string): Promise<string | null | undefined>;
   /** Unfinished uploads whose target key starts with prefix. */
   listPendingUploads?(prefix: string): Promise<PendingUpload[]>;
   /** Discards an unfinished upload; no error when it is already gone. */

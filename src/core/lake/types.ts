@@ -47,6 +47,19 @@ export interface CommitResult extends Commit {
    * itself (same content hash ⇒ reported as unchanged, which makes re-running an ingest idempotent).
    */
   unchanged: boolean;
+  /**
+   * Stored objects this commit found damaged while reusing them (same content hash) and replaced with the
+   * good bytes it was writing. Absent when there were none.
+   */
+  repaired?: RepairedObject[];
+}
+
+/** A damaged object a write replaced with the good bytes it was storing. */
+export interface RepairedObject {
+  key: string;
+  table: string;
+  /** What the damaged bytes hashed to; absent when the store gave no hash for them. */
+  found_sha256?: string;
 }
 
 export interface RefInfo {
@@ -143,6 +156,68 @@ export interface GcReport {
   items: GcItem[];
 }
 
+/** Where a damaged or missing object is used: a ref whose history holds it, and as which table. */
+export interface FsckUse {
+  ref: string;
+  kind: 'branch' | 'tag';
+  /** The table the object holds; absent for a commit object. */
+  table?: string;
+  /** The newest commit on the ref's history that holds it. */
+  commit: string;
+  /** True when the ref's head holds it (the current table, not only history). */
+  at_head: boolean;
+}
+
+/** One damaged or missing object that some ref reaches. */
+export interface FsckProblem {
+  key: string;
+  /** A ref whose text is not a commit id, a commit object, or a table object. */
+  kind: 'ref' | 'commit' | 'table';
+  state: 'damaged' | 'missing';
+  /** What the stored bytes hash to now (damaged objects, when the store gave a hash). */
+  found_sha256?: string;
+  used_by: FsckUse[];
+  /** With repair: whether the object is whole again, and how, or why not and what to do. */
+  repair?: { status: 'restored' | 'not-restored'; how: string };
+}
+
+/** The commit that first holds a table object, from which it can be derived again. */
+export interface FsckOrigin {
+  commit: Commit;
+  table: string;
+}
+
+export interface FsckOptions {
+  /** Restore what can be restored: a verified local copy, else `rederive`. False: only report. */
+  repair: boolean;
+  /**
+   * Derives a damaged or missing table object again from its origin (the CLI re-runs the ingest that wrote
+   * it). Returns what it did, or throws with why it could not; the lake checks the object again afterwards.
+   */
+  rederive?: (problem: FsckProblem, origin: FsckOrigin) => Promise<string>;
+  progress?: Progress;
+}
+
+export interface FsckReport {
+  location: string;
+  /** True when nothing damaged or missing remains (after repair, when asked). */
+  ok: boolean;
+  repair: boolean;
+  branches: number;
+  tags: number;
+  commits_checked: number;
+  /** Table objects checked, each once however many commits hold it. */
+  objects_checked: number;
+  /** Bytes read and hashed here (objects the store vouched for by its own checksum are not counted). */
+  bytes_hashed: number;
+  /** How table objects were checked: hashed here, or by the store's own checksum (S3), or downloaded and hashed. */
+  checked_by: { hashed: number; store_checksum: number; downloaded: number };
+  damaged: number;
+  missing: number;
+  restored: number;
+  problems: FsckProblem[];
+}
+
 export interface VersionedLake {
   /** Human description of where the lake lives (a directory, s3://bucket/prefix, a lakeFS repo). */
   readonly location: string;
@@ -164,7 +239,10 @@ export interface VersionedLake {
   tag(name: string, ref: string): Promise<RefInfo>;
   /** Commits reachable from ref, newest first. */
   log(ref: string, limit?: number): Promise<Commit[]>;
-  /** A local Parquet path holding the table at ref (downloaded and cached when the store is remote). */
+  /**
+   * A local Parquet path holding the table at ref (downloaded and cached when the store is remote), handed
+   * out only after its bytes were checked against the content hash: CORRUPT when they do not match.
+   */
   tablePath(ref: string, table: string): Promise<string>;
   diff(from: string, to: string): Promise<LakeDiff>;
   /**
@@ -173,6 +251,12 @@ export interface VersionedLake {
    * with its own GC (lakeFS) leaves it out.
    */
   gc?(options: GcOptions): Promise<GcReport>;
+  /**
+   * Integrity check: reads every object some branch or tag reaches and checks it against the hash it is
+   * named by; reports damaged and missing ones with the refs and tables that use them, and with repair,
+   * restores what it can. Optional: a backend with its own integrity checks leaves it out.
+   */
+  fsck?(options: FsckOptions): Promise<FsckReport>;
   /** Releases engine connections and network clients. Optional so simple implementations can skip it. */
   close?(): Promise<void>;
 }

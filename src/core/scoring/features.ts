@@ -1,5 +1,5 @@
 // Where each raw KronoDroid feature name lands in the model's input vector (FEATURE_COLUMNS order), source spellings included.
-import { FEATURE_COLUMNS, OPTIONAL_STATIC_COLUMNS, SOURCE_ALIASES } from '../kronodroid/schema.ts';
+import { FEATURE_COLUMNS, SOURCE_ALIASES, scoringRequiredColumns } from '../kronodroid/schema.ts';
 
 /** Width of every model input row. */
 export const N_FEATURES = FEATURE_COLUMNS.length;
@@ -19,5 +19,8 @@ export const FEATURE_INDEX: ReadonlyMap<string, number> = (() => {
 })();
 
 /** 1 where a request must give the feature, 0 where it may be left out (absent from some archives). */
-export const REQUIRED_MASK: Uint8Array = Uint8Array.from(FEATURE_COLUMNS, (c) => (OPTIONAL_STATIC_COLUMNS.includes(c) ? 0 : 1));
+export const REQUIRED_MASK: Uint8Array = (() => {
+  const required = new Set(scoringRequiredColumns(FEATURE_COLUMNS));
+  return Uint8Array.from(FEATURE_COLUMNS, (c) => (required.has(c) ? 1 : 0));
+})();
 export const N_REQUIRED = REQUIRED_MASK.reduce((a, b) => a + b, 0);

@@ -19,6 +19,18 @@ export interface ScoreResult {
   sha256?: string;
   /** Lookups only: features the online store did not hold, filled by the model's preprocessing. */
   imputed_features?: number;
+  /** The fingerprint (anomaly) model's view of the same app, when the server has one beside the verdict's model. */
+  fingerprint?: FingerprintResult;
+}
+
+/** An anomaly score beside the verdict: how far the app is from the benign apps the fingerprint model learnt. */
+export interface FingerprintResult {
+  score: number;
+  /** score > threshold */
+  is_anomalous: boolean;
+  threshold: number;
+  model: ModelRef;
+  top_features: TopFeature[];
 }
 
 /**
@@ -56,6 +68,11 @@ export function topFeatures(errors: Float32Array, offset: number, meta: ScoringM
 
 function round(v: number): number {
   return Math.round(v * 1e4) / 1e4;
+}
+
+export function shapeFingerprint(score: number, errors: Float32Array | undefined, offset: number, meta: ScoringMetadata, ref: ModelRef): FingerprintResult {
+  const r = shapeResult(score, errors, offset, meta, ref);
+  return { score: r.score, is_anomalous: r.is_malware, threshold: r.threshold, model: r.model, top_features: r.top_features };
 }
 
 export function shapeResult(score: number, errors: Float32Array | undefined, offset: number, meta: ScoringMetadata, ref: ModelRef): ScoreResult {

@@ -76,8 +76,37 @@ test('every bad value class is a 400 naming the field', () => {
     ['read', Number.MAX_SAFE_INTEGER + 2],
   ];
   for (const [k, val] of cases) assert.equal(fieldOf(() => v.fill({ ...full(), [k]: val }, out, 0)), k, `value ${JSON.stringify(val)}`);
-  assert.equal(fieldOf(() => v.fill({ ...full(), Malware: 1 }, out, 0)), 'Malware', 'the label is not a feature');
   assert.equal(fieldOf(() => v.fill({ ...full(), READ: 1 }, out, 0)), 'READ', 'names are case-sensitive');
+});
+
+test('label, dates, package and family pass through: counted by fill, checked and returned by passthrough, never features', () => {
+  const v = new FeatureValidator();
+  const out = new Float32Array(N_FEATURES);
+  const b = { ...full(), Malware: 1, Package: 'com.example', MalFamily: null, 'Highest-date': '2019-05-01', Year: 2019 };
+  assert.equal(v.fill(b, out, 0), 5);
+  assert.deepEqual([...out], FEATURE_COLUMNS.map((_, j) => j % 7), 'the row holds the features only');
+  assert.deepEqual(v.passthrough(b), { Malware: 1, Package: 'com.example', MalFamily: null, 'Highest-date': '2019-05-01', Year: 2019 });
+  assert.equal(v.fill(full(), out, 0), 0);
+  assert.equal(v.passthrough(full()), undefined);
+  for (const [k, val] of [['Malware', 2], ['Malware', '1'], ['Package', 7], ['Year', 20.5]] as const) assert.equal(fieldOf(() => v.passthrough({ ...full(), [k]: val })), k);
+  assert.deepEqual(v.classify({ sha256: 'c'.repeat(64), Malware: 0 }), { kind: 'lookup', sha256: 'c'.repeat(64) }, 'a label beside a sha256 keeps it a lookup');
+});
+
+test('missing features: every one is listed in fields, and the message names the model that needs them', () => {
+  const v = new FeatureValidator();
+  const out = new Float32Array(N_FEATURES);
+  const b = full();
+  delete b.read;
+  delete b.write;
+  try {
+    v.fill(b, out, 0, 'kronodroid_detector');
+    assert.fail('expected a ScoringInputError');
+  } catch (e) {
+    assert.ok(e instanceof ScoringInputError);
+    assert.deepEqual([...(e.fields ?? [])].sort(), ['read', 'write']);
+    assert.match(e.message, /model kronodroid_detector needs/);
+    assert.deepEqual(e.at(3).fields?.sort(), ['[3].read', '[3].write']);
+  }
 });
 
 test('classify: objects only; {sha256} alone is a lookup, with features it is echoed; a bad sha256 is a 400', () => {

@@ -6,27 +6,70 @@ import { DfpError } from '../errors.ts';
 import { resolveModelUri } from './model-uri.ts';
 import type { ModelRegistry, ModelVersion, RunTracker } from './types.ts';
 
-type Backend = ModelRegistry & Pick<RunTracker, 'getRun' | 'logBatch'>;
+type Backend = ModelRegistry & Pick<RunTracker, 'getRun' | 'logBatch' | 'listArtifacts'>;
 
-/** Registers the model at `modelUri` (runs:/… or models:/…) as a new version of `name`. */
+/**
+ * Registered model names: they appear in models:/<name>@<alias> URIs, so no '/', '@' or ':' (which those URIs split
+ * on), and no spaces or other characters that need quoting on a command line.
+ */
+export function checkModelName(name: string): void {
+  if (!/^[A-Za-z0-9][\w.-]{0,255}$/.test(name)) {
+    throw new DfpError('USAGE', `model name '${name}' is not allowed: use 1-256 letters, digits, '_', '-' or '.', starting with a letter or digit (e.g. kronodroid_detector)`, { name });
+  }
+}
+
+/** Aliases name one version each; `latest` and v<number> would read as version references in a models:/ URI. */
+export function checkAlias(alias: string): void {
+  if (!/^[A-Za-z_][\w-]*$/.test(alias) || /^v\d+$/i.test(alias) || alias === 'latest') {
+    throw new DfpError('USAGE', `alias '${alias}' is not allowed: use letters, digits, _ and -, not 'latest' or v<number>`);
+  }
+}
+
+/**
+ * MLflow's `register_model`: registers the model at `modelUri` (runs:/… or models:/…) as a new version of `name`,
+ * creating the registered model when missing. Everything is checked first (the name, that the run exists, that a
+ * model was logged there), so a refused registration leaves no empty registered model behind.
+ */
 export async function registerModel(
   t: Backend,
   name: string,
   modelUri: string,
   opts: { description?: string; tags?: Record<string, string> } = {},
 ): Promise<ModelVersion> {
+  checkModelName(name);
+  const resolved = await resolveModelUri(t, async (id) => (await runOf(t, id, modelUri)).info.artifactUri, modelUri);
+  const run = await runOf(t, resolved.runId, modelUri);
+  const where = resolved.artifactPath;
+  const files = await t.listArtifacts(run.info.runId, where);
+  if (!files.some((f) => f.path === (where ? `${where}/MLmodel` : 'MLmodel'))) {
+    const logged = (await t.listArtifacts(run.info.runId)).filter((f) => f.isDir).map((f) => f.path);
+    const hint = logged.length ? `its artifact folders: ${logged.join(', ')}` : 'it has no artifacts';
+    throw new DfpError(
+      'NOT_FOUND',
+      `run ${run.info.runId} has no logged model at '${where || '.'}' (no MLmodel file; ${hint}); register the run of a \`dfp train\` (its model is at runs:/<run_id>/model)`,
+      { run_id: run.info.runId, artifact_path: where },
+    );
+  }
   await t.ensureRegisteredModel(name);
-  const resolved = await resolveModelUri(t, async (id) => (await t.getRun(id)).info.artifactUri, modelUri);
-  const run = await t.getRun(resolved.runId);
-  const source = resolved.artifactPath ? `${run.info.artifactUri.replace(/\/+$/, '')}/${resolved.artifactPath}` : run.info.artifactUri;
+  const source = where ? `${run.info.artifactUri.replace(/\/+$/, '')}/${where}` : run.info.artifactUri;
   return t.createModelVersion(name, { source, runId: run.info.runId, description: opts.description, tags: opts.tags });
+}
+
+/** The run, or NOT_FOUND naming it and the URI it came from (backends word "no such run" differently). */
+async function runOf(t: Backend, runId: string, modelUri: string) {
+  try {
+    return await t.getRun(runId);
+  } catch (e) {
+    if (e instanceof DfpError && (e.code === 'NOT_FOUND' || e.code === 'INPUT_INVALID')) {
+      throw new DfpError('NOT_FOUND', `run '${runId}' (from ${modelUri}) not found: ${e.message}; list runs with \`dfp runs list\``, { run_id: runId }, { cause: e });
+    }
+    throw e;
+  }
 }
 
 /** Points `alias` at a version (checking it exists); returns the version. */
 export async function promote(t: ModelRegistry, name: string, version: string, alias: string): Promise<ModelVersion> {
-  if (!/^[A-Za-z_][\w-]*$/.test(alias) || /^v\d+$/i.test(alias) || alias === 'latest') {
-    throw new DfpError('USAGE', `alias '${alias}' is not allowed: use letters, digits, _ and -, not 'latest' or v<number>`);
-  }
+  checkAlias(alias);
   const v = await t.getModelVersion(name, version);
   await t.setAlias(name, alias, version);
   return { ...v, aliases: [...new Set([...v.aliases, alias])] };

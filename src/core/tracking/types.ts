@@ -103,6 +103,8 @@ export interface CreateRunOptions {
 
 export interface SearchRunsOptions {
   experiment?: string;
+  /** Only runs in this status (e.g. RUNNING, to find runs whose process died). */
+  status?: RunStatus;
   maxResults?: number;
 }
 

@@ -1,6 +1,8 @@
 // Validates a Feast `POST /get-online-features` body. Every problem is a 400 that names the field, so a
 // client can fix its request without reading our source.
 import { DfpError } from '../../core/errors.ts';
+import { appIdProblem, normalizeAppId } from '../../core/kronodroid/app-id.ts';
+import { KEY_COLUMN } from '../../core/kronodroid/schema.ts';
 
 export interface GetOnlineFeaturesBody {
   features?: string[];
@@ -53,13 +55,16 @@ export function parseBody(body: unknown, joinKey: string): GetOnlineFeaturesBody
   if (keys.length > MAX_ENTITIES) throw new BadRequest(`entities.${joinKey}`, `at most ${MAX_ENTITIES} entities per request, got ${keys.length}`);
   keys.forEach((k, i) => {
     if (typeof k !== 'string' || k === '') throw new BadRequest(`entities.${joinKey}[${i}]`, `expected a non-empty string, got ${JSON.stringify(k)}`);
+    // Apps are keyed by sha256: a malformed one is the client's mistake, not an app that is NOT_FOUND.
+    const problem = joinKey === KEY_COLUMN ? appIdProblem(k) : undefined;
+    if (problem) throw new BadRequest(`entities.${joinKey}[${i}]`, problem);
   });
 
   if (b.full_feature_names !== undefined && typeof b.full_feature_names !== 'boolean') throw new BadRequest('full_feature_names', 'expected true or false');
   return {
     ...(features ? { features } : {}),
     ...(featureService ? { feature_service: featureService } : {}),
-    entities: { [joinKey]: keys as string[] },
+    entities: { [joinKey]: joinKey === KEY_COLUMN ? (keys as string[]).map(normalizeAppId) : (keys as string[]) },
     full_feature_names: b.full_feature_names === true,
   };
 }

@@ -10,7 +10,7 @@ import { registryFile } from '../../features/registry/load.ts';
 import { RegistryStore } from '../../features/registry/store.ts';
 import { SCHEMA_HASH, runIngest } from '../../ingest/ingest.ts';
 import { sha256File } from '../../ingest/download.ts';
-import { resolveSource } from '../../ingest/source.ts';
+import { resolveSource, withOfflineHint } from '../../ingest/source.ts';
 import { DEFAULT_PROJECT, ingestHint, sourceTablesFor } from '../../transform/defaults.ts';
 import { runTransform } from '../../transform/run.ts';
 import type { PipelineEnv } from '../env.ts';
@@ -41,7 +41,10 @@ export async function sourceHashes(env: PipelineEnv, source: string): Promise<st
 export type IngestOut = { commit: string; tables: Record<string, { content_hash: string; rows: number }>; input_rows: number; loaded_rows: number; quarantined_rows: number; quarantine: string };
 
 export async function ingestStep(env: PipelineEnv, source: string): Promise<StepSpec<IngestOut>> {
-  const hashes = await sourceHashes(env, source);
+  // Remote sources are fetched while hashing (the download cache), so an offline machine fails here.
+  const hashes = await sourceHashes(env, source).catch((e: unknown) => {
+    throw withOfflineHint(e, source);
+  });
   return {
     key: stepKey({ step: 'ingest', sources: hashes, schema: SCHEMA_HASH, branch: env.branch, lake: env.lake.location }),
     // The tables it loaded must still hold the same content at the branch head.

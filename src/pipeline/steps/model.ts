@@ -83,37 +83,64 @@ async function versionOfRun(t: Tracking, name: string, runId: string): Promise<M
 
 export type RegisterOut = { version: string; champion: ChampionSummary };
 
+/** Metrics where a smaller value is the better model. */
+const LOWER_IS_BETTER = new Set(['fpr', 'loss', 'val_loss']);
+
+/** The champion rule of `dfp run` and `dfp train --register`: the metric given, else orchestration.champion_metric, else roc_auc. */
+export function championRule(config: DfpConfig, metric?: string): Champion {
+  const configured = (config.orchestration as Record<string, unknown>).champion_metric;
+  const name = metric ?? (typeof configured === 'string' ? configured : 'roc_auc');
+  return { metric: name, higherIsBetter: !LOWER_IS_BETTER.has(name) };
+}
+
+/**
+ * Registers a trained run as a version of `m.name` (once: a retry finds the version it made) with alias `candidate`,
+ * and moves `production` to it only when it beats the production version on the same test rows (re-scored here).
+ * `metrics` are the candidate's on the test split of `dataCommit`. The one registration path of `dfp run` and
+ * `dfp train --register`, so both leave the registry in the same state.
+ */
+export async function registerCandidate(
+  lake: ObjectLake,
+  m: ModelPlan,
+  dataCommit: string,
+  train: Pick<TrainOut, 'run_id' | 'model_uri'>,
+  metrics: Record<string, unknown>,
+  c: Champion,
+  log: (line: string) => void,
+): Promise<RegisterOut> {
+  if (!(c.metric in metrics)) throw new DfpError('CONFIG_INVALID', `champion metric '${c.metric}' is not one the evaluation reports (${Object.keys(metrics).join(', ')})`);
+  return withTracking(m.config, async (t) => {
+    const cand = (await versionOfRun(t, m.name, train.run_id)) ?? (await registerModel(t, m.name, train.model_uri, { tags: { 'dfp.kind': m.kind, 'dfp.data_commit': dataCommit } }));
+    const candidateValue = Number(metrics[c.metric]);
+    const prod = await t.getVersionByAlias(m.name, 'production');
+    let productionValue: number | undefined;
+    if (prod && prod.version !== cand.version) {
+      // The champion is re-scored on this run's test rows: numbers from its own run came from other data.
+      const spec = prod.runId && existsSync(join(m.config.workspace, 'runs', prod.runId, 'model', ONNX_FILE)) ? prod.runId : `models:/${m.name}/${prod.version}`;
+      productionValue = Number((await scoreOnTest(lake, m.config, dataCommit, spec))[c.metric]);
+    }
+    const d = await championChallenger(t, { name: m.name, candidate: cand.version, metric: c.metric, higherIsBetter: c.higherIsBetter, candidateValue, ...(productionValue === undefined ? {} : { productionValue }) });
+    log(`  ${m.name}: candidate v${d.candidate.version} ${c.metric}=${fmt(d.candidate.value)}, production ${d.production ? `v${d.production.version} ${c.metric}=${fmt(d.production.value)}` : 'none'} → ${d.promoted ? 'promoted to production' : 'production kept'} (${d.reason})`);
+    return {
+      version: cand.version,
+      champion: {
+        metric: c.metric,
+        higher_is_better: c.higherIsBetter,
+        candidate_value: d.candidate.value,
+        production_version: d.production?.version ?? null,
+        production_value: d.production?.value ?? null,
+        promoted: d.promoted,
+        reason: d.reason,
+      },
+    };
+  });
+}
+
 export function registerStep(env: PipelineEnv, m: ModelPlan, dataCommit: string, train: TrainOut, evaluated: EvaluateOut, c: Champion): StepSpec<RegisterOut> {
   return {
     key: stepKey({ step: 'register', name: m.name, run_id: train.run_id, metric: c.metric, higher: c.higherIsBetter, data_commit: dataCommit, split: splitConfig(m.config) }),
     valid: (o) => withTracking(m.config, async (t) => (await t.getModelVersion(m.name, o.version)).runId === train.run_id),
-    run: () =>
-      withTracking(m.config, async (t) => {
-        const cand = (await versionOfRun(t, m.name, train.run_id)) ?? (await registerModel(t, m.name, train.model_uri, { tags: { 'dfp.kind': m.kind, 'dfp.data_commit': dataCommit } }));
-        const candidateValue = Number(evaluated.metrics[c.metric]);
-        if (!(c.metric in evaluated.metrics)) throw new DfpError('CONFIG_INVALID', `champion metric '${c.metric}' is not one the evaluation reports (${Object.keys(evaluated.metrics).join(', ')})`);
-        const prod = await t.getVersionByAlias(m.name, 'production');
-        let productionValue: number | undefined;
-        if (prod && prod.version !== cand.version) {
-          // The champion is re-scored on this run's test rows: numbers from its own run came from other data.
-          const spec = prod.runId && existsSync(join(m.config.workspace, 'runs', prod.runId, 'model', ONNX_FILE)) ? prod.runId : `models:/${m.name}/${prod.version}`;
-          productionValue = Number((await scoreOnTest(env.lake, m.config, dataCommit, spec))[c.metric]);
-        }
-        const d = await championChallenger(t, { name: m.name, candidate: cand.version, metric: c.metric, higherIsBetter: c.higherIsBetter, candidateValue, ...(productionValue === undefined ? {} : { productionValue }) });
-        env.log(`  ${m.name}: candidate v${d.candidate.version} ${c.metric}=${fmt(d.candidate.value)}, production ${d.production ? `v${d.production.version} ${c.metric}=${fmt(d.production.value)}` : 'none'} → ${d.promoted ? 'promoted to production' : 'production kept'} (${d.reason})`);
-        return {
-          version: cand.version,
-          champion: {
-            metric: c.metric,
-            higher_is_better: c.higherIsBetter,
-            candidate_value: d.candidate.value,
-            production_version: d.production?.version ?? null,
-            production_value: d.production?.value ?? null,
-            promoted: d.promoted,
-            reason: d.reason,
-          },
-        };
-      }),
+    run: () => registerCandidate(env.lake, m, dataCommit, train, evaluated.metrics, c, env.log),
   };
 }
 

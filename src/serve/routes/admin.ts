@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ScoringInputError } from '../../core/scoring/errors.ts';
 import { adminGuard } from '../auth.ts';
-import type { ModelHolder } from '../model-holder.ts';
+import { messageOf } from '../../core/errors.ts';
+import type { ServedModels } from '../model-set.ts';
 import { promoteBodySchema } from '../openapi.ts';
 
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }];
@@ -14,15 +15,18 @@ function str(body: Record<string, unknown>, key: string): string {
   return v;
 }
 
-export function adminRoutes(app: FastifyInstance, o: { holder: ModelHolder; apiKey: string | undefined }): void {
+export function adminRoutes(app: FastifyInstance, o: { models: ServedModels; apiKey: string | undefined }): void {
   const guard = adminGuard(o.apiKey);
 
   app.post(
     '/v1/admin/reload',
-    { preHandler: guard, schema: { summary: 'Re-resolve the served alias now and swap models if it moved', tags: ['admin'], security } },
+    { preHandler: guard, schema: { summary: 'Re-resolve the served alias of every served model now and swap those whose alias moved', tags: ['admin'], security } },
     async () => {
-      const r = await o.holder.reload();
-      return { alias: o.holder.alias, ...r };
+      const primary = o.models.primary;
+      const fingerprint = o.models.fingerprint;
+      // The fingerprint model's failure is reported beside the primary's outcome, never instead of it.
+      const [r, f] = await Promise.all([primary.reload(), fingerprint?.reload().catch((e: unknown) => ({ error: messageOf(e) }))]);
+      return { alias: primary.alias, ...r, ...(fingerprint ? { fingerprint: f } : {}) };
     },
   );
 
@@ -41,8 +45,9 @@ export function adminRoutes(app: FastifyInstance, o: { holder: ModelHolder; apiK
       if (extra) throw new ScoringInputError(extra, `unknown field '${extra}'; expected name, version, alias`);
       const ref = { name: str(b, 'name'), version: str(b, 'version') };
       const alias = str(b, 'alias');
-      await o.holder.opts.source.promote(ref, alias);
-      const serving = alias === o.holder.alias ? await o.holder.reload() : undefined;
+      const holder = o.models.forPromotion(ref.name);
+      await holder.opts.source.promote(ref, alias);
+      const serving = alias === holder.alias ? await holder.reload() : undefined;
       return { promoted: { ...ref, alias }, ...(serving ? { serving } : {}) };
     },
   );

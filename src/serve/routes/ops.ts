@@ -1,15 +1,36 @@
-// Liveness, readiness, Prometheus metrics and the model listing.
+// Liveness, readiness (the primary model), Prometheus metrics and the listing of every served model.
 import type { FastifyInstance } from 'fastify';
 import type { ServeMetrics } from '../metrics.ts';
 import type { ModelHolder } from '../model-holder.ts';
+import type { ServedModels } from '../model-set.ts';
 
-export function opsRoutes(app: FastifyInstance, o: { holder: ModelHolder; metrics: ServeMetrics }): void {
+/** What GET /v1/models says of one loaded model. */
+function describe(holder: ModelHolder, role: string) {
+  const cur = holder.current;
+  if (!cur) return undefined;
+  const scorer = cur.batcher.scorer;
+  return {
+    ...scorer.ref,
+    role,
+    alias: holder.alias,
+    kind: scorer.metadata.kind,
+    threshold: scorer.metadata.threshold,
+    source: cur.source,
+    loaded_at: cur.loadedAt,
+    metadata: scorer.metadata.summary,
+  };
+}
+
+export function opsRoutes(app: FastifyInstance, o: { models: ServedModels; metrics: ServeMetrics }): void {
+  const primary = o.models.primary;
   app.get('/healthz', { schema: { summary: 'Liveness: the process answers', tags: ['ops'] } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: { summary: 'Readiness: 200 once a model is loaded, else 503', tags: ['ops'] } }, async (_req, reply) => {
-    const cur = o.holder.current;
-    if (!cur) return reply.code(503).send({ status: 'not ready', alias: o.holder.alias, ...(o.holder.lastError ? { reason: o.holder.lastError } : {}) });
-    return { status: 'ready', alias: o.holder.alias, model: cur.batcher.scorer.ref };
+  app.get('/readyz', { schema: { summary: 'Readiness: 200 once the primary model (serve.model) is loaded, else 503', tags: ['ops'] } }, async (_req, reply) => {
+    const cur = primary.current;
+    if (!cur) return reply.code(503).send({ status: 'not ready', alias: primary.alias, ...(primary.name ? { model: primary.name } : {}), ...(primary.lastError ? { reason: primary.lastError } : {}) });
+    const fp = o.models.fingerprint;
+    const fingerprint = fp ? (fp.current?.batcher.scorer.ref ?? { name: fp.name ?? null, loaded: false, ...(fp.lastError ? { reason: fp.lastError } : {}) }) : undefined;
+    return { status: 'ready', alias: primary.alias, model: cur.batcher.scorer.ref, ...(fingerprint ? { fingerprint } : {}) };
   });
 
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'] } }, async (_req, reply) => {
@@ -17,18 +38,24 @@ export function opsRoutes(app: FastifyInstance, o: { holder: ModelHolder; metric
     return reply.type(o.metrics.registry.contentType).send(text);
   });
 
-  app.get('/v1/models', { schema: { summary: 'The model being served and what the source offers', tags: ['models'] } }, async () => {
-    const cur = o.holder.current;
-    const serving = cur
-      ? {
-          ...cur.batcher.scorer.ref,
-          kind: cur.batcher.scorer.metadata.kind,
-          threshold: cur.batcher.scorer.metadata.threshold,
-          source: cur.source,
-          loaded_at: cur.loadedAt,
-          metadata: cur.batcher.scorer.metadata.summary,
-        }
-      : null;
-    return { alias: o.holder.alias, source: o.holder.opts.source.description, serving, models: await o.holder.opts.source.list() };
-  });
+  app.get(
+    '/v1/models',
+    { schema: { summary: 'The models being served (the primary, whose verdict answers /v1/score, and the fingerprint model beside it) and what the sources offer', tags: ['models'] } },
+    async () => {
+      const all = o.models.all;
+      const loaded = all.flatMap((m) => describe(m.holder, m.role) ?? []);
+      const not_loaded = all.filter((m) => !m.holder.current).map((m) => ({ name: m.holder.name ?? null, role: m.role, alias: m.holder.alias, reason: m.holder.lastError ?? 'not loaded yet' }));
+      const listings = (await Promise.all(all.map((m) => m.holder.opts.source.list()))).flat();
+      return {
+        alias: primary.alias,
+        source: primary.opts.source.description,
+        primary: primary.name ?? null,
+        fingerprint: o.models.fingerprint ? (o.models.fingerprint.name ?? null) : null,
+        serving: describe(primary, 'primary') ?? null,
+        loaded,
+        not_loaded,
+        models: listings,
+      };
+    },
+  );
 }

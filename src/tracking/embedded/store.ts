@@ -27,6 +27,7 @@ import {
   type Tracking,
   toKV,
 } from '../../core/tracking/index.ts';
+import { ownerTags } from '../owner.ts';
 import { SCHEMA_SQL } from './schema.ts';
 
 type Row = Record<string, unknown>;
@@ -158,7 +159,8 @@ export class EmbeddedStore implements Tracking {
         pathToFileURL(dir).href,
         o.outbox ? 1 : 0,
       );
-      this.writeTags(runId, { ...o.tags, 'mlflow.runName': runName });
+      // The owner lets a later dfp tell a crashed run from a live one (../owner.ts); a caller's tags win.
+      this.writeTags(runId, { ...ownerTags(), ...o.tags, 'mlflow.runName': runName });
     });
     return this.runInfo(this.runRow(runId));
   }
@@ -278,9 +280,12 @@ export class EmbeddedStore implements Tracking {
 
   async searchRuns(o: SearchRunsOptions = {}): Promise<Run[]> {
     const limit = o.maxResults ?? 100;
-    const rows = o.experiment
-      ? this.all<RunRow>('SELECT r.* FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.name = ? ORDER BY r.start_time DESC, r.rowid DESC LIMIT ?', o.experiment, limit)
-      : this.all<RunRow>('SELECT * FROM runs ORDER BY start_time DESC, rowid DESC LIMIT ?', limit);
+    const where = [...(o.experiment === undefined ? [] : ['e.name = ?']), ...(o.status === undefined ? [] : ['r.status = ?'])];
+    const rows = this.all<RunRow>(
+      `SELECT r.* FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.start_time DESC, r.rowid DESC LIMIT ?`,
+      ...[o.experiment, o.status].filter((v) => v !== undefined),
+      limit,
+    );
     return rows.map((r) => this.runFrom(r));
   }
 

@@ -340,6 +340,7 @@ export class MlflowStore implements Tracking {
     do {
       const r = await this.http.call<{ runs?: WireRun[]; next_page_token?: string }>('POST', 'runs/search', 'searching runs', {
         experiment_ids: ids,
+        ...(o.status ? { filter: `attributes.status = ${q(o.status)}` } : {}),
         max_results: Math.min(max - out.length, 1000),
         order_by: ['attributes.start_time DESC'],
         page_token: token,

@@ -1,13 +1,16 @@
 // The one contract suite every tracking backend passes (embedded SQLite, a real MLflow server through the outbox).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DfpError } from '../../core/errors.ts';
 import { championChallenger, promote, registerModel, resolveModelUri } from '../../core/tracking/index.ts';
 import type { Tracking } from '../../core/tracking/index.ts';
 import { fetchModel, logModel } from '../log-model.ts';
+import { OWNER_TAGS } from '../owner.ts';
+import { END_REASON_TAG, failStaleRuns } from '../stale.ts';
 import { tinyOnnx } from './tiny-model.ts';
 
 const uniq = () => Math.random().toString(36).slice(2, 8);
@@ -107,6 +110,32 @@ export function trackingContract(label: string, get: () => Tracking): void {
     assert.equal((await t.searchRuns({ experiment, maxResults: 1 })).length, 1);
     await t.endRun(a.runId);
     await t.endRun(b.runId);
+  });
+
+  test(`${label}: a run records its owner process; a RUNNING run whose owner is gone is ended FAILED, others are left`, async () => {
+    const t = get();
+    const experiment = `exp-${uniq()}`;
+    const live = await t.createRun({ experiment });
+    assert.equal((await t.getRun(live.runId)).tags[OWNER_TAGS.pid], String(process.pid));
+    assert.equal((await t.getRun(live.runId)).tags[OWNER_TAGS.host], hostname());
+    // A process that has exited, and a host this machine cannot see.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const crashed = await t.createRun({ experiment, tags: { [OWNER_TAGS.pid]: String(dead) } });
+    const elsewhere = await t.createRun({ experiment, tags: { [OWNER_TAGS.host]: 'elsewhere.invalid', [OWNER_TAGS.pid]: String(dead) } });
+    const done = await t.createRun({ experiment, tags: { [OWNER_TAGS.pid]: String(dead) } });
+    await t.endRun(done.runId, 'FINISHED');
+    assert.deepEqual((await t.searchRuns({ experiment, status: 'RUNNING' })).map((r) => r.info.runId).sort(), [live.runId, crashed.runId, elsewhere.runId].sort());
+
+    const failed = await failStaleRuns(t);
+    assert.ok(failed.some((f) => f.runId === crashed.runId && f.pid === String(dead)));
+    assert.ok(!failed.some((f) => [live.runId, elsewhere.runId, done.runId].includes(f.runId)));
+    const status = async (id: string) => (await t.getRun(id)).info.status;
+    assert.deepEqual([await status(crashed.runId), await status(live.runId), await status(elsewhere.runId), await status(done.runId)], ['FAILED', 'RUNNING', 'RUNNING', 'FINISHED']);
+    assert.match((await t.getRun(crashed.runId)).tags[END_REASON_TAG] ?? '', new RegExp(`process ${dead} on .* ended without ending the run`));
+    assert.deepEqual(await failStaleRuns(t).then((f) => f.filter((x) => x.runId === crashed.runId)), [], 'ending it again does nothing');
+    await t.endRun(live.runId, 'KILLED');
+    assert.equal(await status(live.runId), 'KILLED');
+    await t.endRun(elsewhere.runId);
   });
 
   test(`${label}: a logged model is a valid MLflow model and every model URI form resolves to it`, async () => {

@@ -1,6 +1,7 @@
-// Score: one app from a pasted JSON feature object, an uploaded CSV row or its sha256 → score, verdict, threshold and top features.
+// Score: one app from a pasted JSON feature object, an uploaded CSV row or its sha256 → score, verdict, threshold and top
+// features of the served model (the detector by default), with the fingerprint model's anomaly score beside it.
 import { useState } from 'react';
-import type { ScoreModelInfo, ScoreResponse } from '../../../src/ui/types.ts';
+import type { FingerprintScore, ScoreModelInfo, ScoreResponse } from '../../../src/ui/types.ts';
 import { postJson, useApi } from '../api.ts';
 import { BarsChart } from '../components/Charts.tsx';
 import { Ready } from '../components/Ready.tsx';
@@ -43,6 +44,27 @@ function Result({ r }: { r: ScoreResponse }) {
         </dd>
       </dl>
       {r.top_features.length ? <BarsChart title="Top contributing features" bars={r.top_features} valueLabel={label} /> : <p className="muted">No per-feature explanation for this input.</p>}
+      {r.fingerprint && <Fingerprint f={r.fingerprint} />}
+    </section>
+  );
+}
+
+function Fingerprint({ f }: { f: FingerprintScore }) {
+  return (
+    <section aria-labelledby="fingerprint-h" data-testid="fingerprint">
+      <h3 id="fingerprint-h">Fingerprint</h3>
+      <p className="muted">How far the app is from the benign apps the fingerprint model learnt; beside the verdict, not part of it.</p>
+      <dl className="facts">
+        <dt>Anomaly score</dt>
+        <dd data-testid="fingerprint-score">
+          {num(f.score, 6)} ({f.is_anomalous ? 'anomalous' : 'within the benign range'}; threshold {num(f.threshold, 6)})
+        </dd>
+        <dt>Model</dt>
+        <dd>
+          {f.model.name} v{f.model.version} @{f.model.alias} ({f.model.kind}, run <code>{short(f.model.run_id, 8)}</code>)
+        </dd>
+      </dl>
+      {f.top_features.length > 0 && <BarsChart title="Features furthest from benign" bars={f.top_features} valueLabel="z-score of reconstruction error" />}
     </section>
   );
 }
@@ -85,6 +107,7 @@ export default function Score() {
         {(m) => (
           <p className="muted" data-testid="model-info">
             Scoring with {m.name} v{m.version} ({m.kind}), threshold {num(m.threshold, 6)}; {m.features.length} features.
+            {m.fingerprint ? ` Anomaly score beside it from ${m.fingerprint.name} v${m.fingerprint.version} (${m.fingerprint.kind}).` : ''}
           </p>
         )}
       </Async>

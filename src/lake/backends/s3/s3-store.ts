@@ -66,6 +66,16 @@ function isConditionFailure(e: unknown): boolean {
   return name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status(e) === 412 || status(e) === 409;
 }
 
+/**
+ * A full-object SHA-256 from S3's base64 checksum field, as hex; undefined for none or for a multipart
+ * upload's composite checksum (a hash of the part hashes, "<base64>-<parts>"), which says nothing comparable.
+ */
+function fullObjectSha256(base64: string | undefined): string | undefined {
+  if (!base64 || base64.includes('-')) return undefined;
+  const bytes = Buffer.from(base64, 'base64');
+  return bytes.length === 32 ? bytes.toString('hex') : undefined;
+}
+
 export class S3ObjectStore implements ObjectStore {
   readonly location: string;
   private readonly client: S3Client;
@@ -275,6 +285,34 @@ export class S3ObjectStore implements ObjectStore {
     } catch {
       // Missing, or not copyable (over 5 GiB, or not allowed): the caller uploads it again, always correct.
       return false;
+    }
+  }
+
+  async checksum(key: string): Promise<string | null | undefined> {
+    let size: number;
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(key), ChecksumMode: 'ENABLED' }));
+      const stored = fullObjectSha256(head.ChecksumSHA256);
+      if (stored) return stored;
+      size = head.ContentLength ?? 0;
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw this.fail('stat', key, e);
+    }
+    // CopyObject cannot copy more than 5 GiB in one request; such objects are read instead.
+    if (size > 5 * 2 ** 30) return undefined;
+    // No full-object SHA-256 stored (a multipart upload, or uploaded without one): a copy onto itself with
+    // ChecksumAlgorithm makes the server hash the bytes it holds, and keeps the result for the next HEAD.
+    const source = `${this.bucket}/${this.key(key).split('/').map(encodeURIComponent).join('/')}`;
+    try {
+      const res = await this.client.send(
+        new CopyObjectCommand({ Bucket: this.bucket, Key: this.key(key), CopySource: source, MetadataDirective: 'REPLACE', ChecksumAlgorithm: 'SHA256' }),
+      );
+      return fullObjectSha256(res.CopyObjectResult?.ChecksumSHA256) ?? undefined;
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      // A server without checksums on copy (or without the permission): the caller reads the bytes instead.
+      return undefined;
     }
   }
 
