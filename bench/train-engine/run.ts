@@ -65,6 +65,11 @@ async function dfpRunner(threads: number, stepsPerRun: number): Promise<Runner> 
       i += stepsPerRun;
     }
   };
+  return timedRunner(steps, () => tr.release());
+}
+
+/** Warms up, then measures samples/s of STEPS steps per run. */
+async function timedRunner(steps: (n: number) => Promise<void>, stop: () => Promise<void>): Promise<Runner> {
   await steps(WARMUP);
   return {
     run: async () => {
@@ -72,7 +77,7 @@ async function dfpRunner(threads: number, stepsPerRun: number): Promise<Runner> 
       await steps(STEPS);
       return (STEPS * BATCH) / ((performance.now() - t0) / 1000);
     },
-    stop: () => tr.release(),
+    stop,
   };
 }
 
@@ -86,15 +91,7 @@ async function stepRunnerRunner(threads: number): Promise<Runner> {
   const steps = async (n: number): Promise<void> => {
     for (let s = 0; s < n; s++, i++) await runner.step({ x: { data: pool.subarray((i % 16) * BATCH * 480, ((i % 16) + 1) * BATCH * 480), dims: [BATCH, 480] } });
   };
-  await steps(WARMUP);
-  return {
-    run: async () => {
-      const t0 = performance.now();
-      await steps(STEPS);
-      return (STEPS * BATCH) / ((performance.now() - t0) / 1000);
-    },
-    stop: () => runner.release(),
-  };
+  return timedRunner(steps, () => runner.release());
 }
 
 function blasLibrary(): string {
