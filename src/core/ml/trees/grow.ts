@@ -38,67 +38,121 @@ interface Leaf {
   H: number;
   C: number;
   depth: number;
-  hist: Float64Array | undefined;
+  hist: Histogram | undefined;
   best: Split | undefined;
+}
+
+/**
+ * A leaf's histogram: per slot (feature, bin) the sums of g and h and the row count, interleaved. Only the
+ * features some row of the leaf has off its default bin are `touched`; the others hold garbage and mean
+ * "every row in the default bin", so a small leaf costs its rows, not the thousands of slots.
+ */
+export interface Histogram {
+  data: Float64Array;
+  touched: Uint8Array;
 }
 
 /** Builds histograms into reusable buffers; one per training run (sized for the matrix). */
 export class HistogramBuilder {
-  private readonly free: Float64Array[] = [];
-  private readonly defaultSlot: Uint32Array;
+  private readonly free: Histogram[] = [];
+  readonly defaultSlot: Uint32Array;
+  private readonly slotFeature: Uint16Array;
+  /** Sparse entries per row, on average: decides between lazy and full zeroing. */
+  private readonly perRow: number;
 
   constructor(
     private readonly m: BinnedMatrix,
     mapper: BinMapper,
   ) {
     this.defaultSlot = Uint32Array.from(mapper.features, (f, i) => m.offset[i]! + f.defaultBin);
+    this.slotFeature = new Uint16Array(m.slots);
+    for (let f = 0; f < m.F; f++) this.slotFeature.fill(f, m.offset[f]!, m.offset[f + 1]!);
+    this.perRow = m.rowStart[m.n]! / Math.max(1, m.n);
   }
 
-  take(): Float64Array {
-    return this.free.pop() ?? new Float64Array(3 * this.m.slots);
+  take(): Histogram {
+    return this.free.pop() ?? { data: new Float64Array(3 * this.m.slots), touched: new Uint8Array(this.m.F) };
   }
 
-  release(h: Float64Array | undefined): void {
+  release(h: Histogram | undefined): void {
     if (h) this.free.push(h);
   }
 
-  /** Histogram of rows[start, end): sparse bins row by row, then each feature's default bin from the totals. */
-  build(rows: Uint32Array, start: number, end: number, g: Float64Array, h: Float64Array, G: number, H: number, C: number): Float64Array {
+  /** Histogram of rows[start, end): sparse bins row by row, then each touched feature's default bin from the totals. */
+  build(rows: Uint32Array, start: number, end: number, g: Float64Array, h: Float64Array, G: number, H: number, C: number): Histogram {
     const { rowStart, slot, offset, F } = this.m;
     const hist = this.take();
-    hist.fill(0);
+    const { data, touched } = hist;
+    // Many rows touch every feature anyway: zero all at once; few rows: zero a feature when a row first touches it.
+    const lazy = (end - start) * this.perRow < this.m.slots;
+    if (lazy) touched.fill(0);
+    else {
+      touched.fill(1);
+      data.fill(0);
+    }
+    const slotFeature = this.slotFeature;
     for (let i = start; i < end; i++) {
       const r = rows[i]!;
       const gr = g[r]!;
       const hr = h[r]!;
       const to = rowStart[r + 1]!;
       for (let k = rowStart[r]!; k < to; k++) {
-        const s = 3 * slot[k]!;
-        hist[s]! += gr;
-        hist[s + 1]! += hr;
-        hist[s + 2]! += 1;
+        const sl = slot[k]!;
+        if (lazy) {
+          const f = slotFeature[sl]!;
+          if (touched[f] === 0) {
+            touched[f] = 1;
+            data.fill(0, 3 * offset[f]!, 3 * offset[f + 1]!);
+          }
+        }
+        const s = 3 * sl;
+        data[s]! += gr;
+        data[s + 1]! += hr;
+        data[s + 2]! += 1;
       }
     }
     for (let f = 0; f < F; f++) {
+      if (touched[f] === 0) continue;
       let sg = 0;
       let sh = 0;
       let sc = 0;
       for (let s = offset[f]!; s < offset[f + 1]!; s++) {
-        sg += hist[3 * s]!;
-        sh += hist[3 * s + 1]!;
-        sc += hist[3 * s + 2]!;
+        sg += data[3 * s]!;
+        sh += data[3 * s + 1]!;
+        sc += data[3 * s + 2]!;
       }
       const d = 3 * this.defaultSlot[f]!;
-      hist[d] = G - sg;
-      hist[d + 1] = H - sh;
-      hist[d + 2] = C - sc;
+      data[d] = G - sg;
+      data[d + 1] = H - sh;
+      data[d + 2] = C - sc;
     }
     return hist;
+  }
+
+  /** parent -= small, in place: the parent's buffer becomes the larger sibling's histogram. */
+  subtract(parent: Histogram, small: Histogram, G: number, H: number, C: number): void {
+    const { offset, F } = this.m;
+    const p = parent.data;
+    const q = small.data;
+    for (let f = 0; f < F; f++) {
+      if (parent.touched[f] === 0) continue; // every row of both in the default bin: nothing to do
+      if (small.touched[f] === 0) {
+        // All of the small sibling's rows are in the default bin.
+        const d = 3 * this.defaultSlot[f]!;
+        p[d]! -= G;
+        p[d + 1]! -= H;
+        p[d + 2]! -= C;
+        continue;
+      }
+      for (let i = 3 * offset[f]!, to = 3 * offset[f + 1]!; i < to; i++) p[i]! -= q[i]!;
+    }
   }
 }
 
 /** Best split of a leaf over the allowed features, or undefined when none passes the constraints. */
-function bestSplit(m: BinnedMatrix, hist: Float64Array, leaf: Leaf, allowed: Uint8Array, p: GrowParams): Split | undefined {
+function bestSplit(m: BinnedMatrix, histogram: Histogram, leaf: Leaf, allowed: Uint8Array, p: GrowParams): Split | undefined {
+  const hist = histogram.data;
+  const touched = histogram.touched;
   const { G, H, C } = leaf;
   const lambda = p.lambdaL2;
   const minData = Math.max(1, p.minDataInLeaf);
@@ -108,7 +162,7 @@ function bestSplit(m: BinnedMatrix, hist: Float64Array, leaf: Leaf, allowed: Uin
   let bestScore = 2 * p.minSplitGain + parent;
   let best: Split | undefined;
   for (let f = 0; f < m.F; f++) {
-    if (!allowed[f]) continue;
+    if (!allowed[f] || !touched[f]) continue; // untouched: every row in one bin
     const o = m.offset[f]!;
     const values = m.width[f]! - 1;
     if (values < 2 && hist[3 * (o + values) + 2] === 0) continue; // one value, nothing missing: cannot split
@@ -261,17 +315,13 @@ export function growTree(
     const parentHist = leaf.hist!;
     leaf.hist = undefined;
     if (canSplit(small) || canSplit(large)) {
-      small.hist = builder.build(rows, small.start, small.end, g, h, small.G, small.H, small.C);
-      for (let i = 0; i < parentHist.length; i++) parentHist[i]! -= small.hist[i]!;
-      large.hist = parentHist;
-      if (!canSplit(small)) {
-        builder.release(small.hist);
-        small.hist = undefined;
-      }
-      if (!canSplit(large)) {
-        builder.release(large.hist);
-        large.hist = undefined;
-      }
+      const smallHist = builder.build(rows, small.start, small.end, g, h, small.G, small.H, small.C);
+      if (canSplit(large)) {
+        builder.subtract(parentHist, smallHist, small.G, small.H, small.C);
+        large.hist = parentHist;
+      } else builder.release(parentHist);
+      if (canSplit(small)) small.hist = smallHist;
+      else builder.release(smallHist);
       search(small);
       search(large);
     } else builder.release(parentHist);
