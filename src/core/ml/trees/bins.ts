@@ -39,20 +39,25 @@ function findBin(upper: Float64Array, value: number): number {
  * of at least `minDataInBin` rows and about (rows left / bins left) rows each. A value as frequent as that
  * gets a bin alone; rare values share one (a split between two values seen once each is noise anyway).
  */
-function boundsOf(values: Float64Array, maxBins: number, minDataInBin: number): Float64Array {
-  const finite = values.filter((v) => !Number.isNaN(v)).sort();
-  if (finite.length === 0) return new Float64Array([Infinity]);
+function boundsOf(values: Float64Array, maxBins: number, minDataInBin: number): { upper: Float64Array; counts: Uint32Array } {
+  let nFinite = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) values[nFinite++] = values[i]!;
+  const finite = values.subarray(0, nFinite).sort();
+  const missing = values.length - nFinite;
+  if (nFinite === 0) return { upper: new Float64Array([Infinity]), counts: Uint32Array.of(0, missing) };
   const distinct: number[] = [];
   const counts: number[] = [];
-  for (const v of finite) {
-    if (distinct.length && distinct[distinct.length - 1] === v) counts[counts.length - 1]!++;
+  for (let i = 0; i < nFinite; i++) {
+    const v = finite[i]!;
+    if (i > 0 && finite[i - 1] === v) counts[counts.length - 1]!++;
     else {
       distinct.push(v);
       counts.push(1);
     }
   }
   const upper: number[] = [];
-  let left = finite.length;
+  const binCounts: number[] = [];
+  let left = nFinite;
   let acc = 0;
   const last = distinct.length - 1;
   for (let i = 0; i < last && upper.length < maxBins - 1; i++) {
@@ -60,14 +65,20 @@ function boundsOf(values: Float64Array, maxBins: number, minDataInBin: number): 
     // Re-aimed after every cut, so a heavy value (most counts are 0) does not starve the bins after it.
     if (acc >= Math.max(minDataInBin, left / (maxBins - upper.length))) {
       upper.push(distinct[i]!);
+      binCounts.push(acc);
       left -= acc;
       acc = 0;
     }
   }
   // The rest is the last bin; too few rows for a bin of their own join the one before.
-  if (upper.length === 0 || left >= minDataInBin) upper.push(distinct[last]!);
-  else upper[upper.length - 1] = distinct[last]!;
-  return Float64Array.from(upper);
+  if (upper.length === 0 || left >= minDataInBin) {
+    upper.push(distinct[last]!);
+    binCounts.push(left);
+  } else {
+    upper[upper.length - 1] = distinct[last]!;
+    binCounts[binCounts.length - 1]! += left;
+  }
+  return { upper: Float64Array.from(upper), counts: Uint32Array.from([...binCounts, missing]) };
 }
 
 /**
@@ -83,12 +94,7 @@ export function fitBins(x: Float32Array, n: number, F: number, maxBins = 255, mi
   const column = new Float64Array(rows.length);
   for (let f = 0; f < F; f++) {
     for (let i = 0; i < rows.length; i++) column[i] = x[rows[i]! * F + f]!;
-    const upper = boundsOf(column, maxBins, minDataInBin);
-    const counts = new Uint32Array(upper.length + 1);
-    for (let i = 0; i < rows.length; i++) {
-      const v = column[i]!;
-      counts[Number.isNaN(v) ? upper.length : findBin(upper, v)]!++;
-    }
+    const { upper, counts } = boundsOf(column, maxBins, minDataInBin);
     let defaultBin = 0;
     for (let b = 1; b < counts.length; b++) if (counts[b]! > counts[defaultBin]!) defaultBin = b;
     features.push({ upper, defaultBin });
@@ -121,6 +127,24 @@ export interface BinnedMatrix {
   slot: Uint32Array;
 }
 
+/** Integer values below this bin through a lookup table (counts, flags); others by binary search. */
+const LOOKUP = 4096;
+
+/** A feature's value → bin function, as a table over small integers where the bounds allow. */
+function binner(bins: FeatureBins): (v: number) => number {
+  const { upper } = bins;
+  const missing = upper.length;
+  const table = new Uint8Array(LOOKUP);
+  for (let v = 0, b = 0; v < LOOKUP; v++) {
+    while (b < upper.length - 1 && v > upper[b]!) b++;
+    table[v] = b;
+  }
+  return (v) => (v >= 0 && v < LOOKUP && (v | 0) === v ? table[v]! : Number.isNaN(v) ? missing : findBin(upper, v));
+}
+
+/** Rows per block: a block of row-major values (~1 MB at 474 features) stays in cache while it is binned. */
+const BLOCK = 512;
+
 export function binMatrix(mapper: BinMapper, x: Float32Array, n: number, F: number): BinnedMatrix {
   const width = new Uint16Array(F);
   const offset = new Uint32Array(F + 1);
@@ -128,15 +152,22 @@ export function binMatrix(mapper: BinMapper, x: Float32Array, n: number, F: numb
     width[f] = mapper.features[f]!.upper.length + 1;
     offset[f + 1] = offset[f]! + width[f]!;
   }
+  const binners = mapper.features.map(binner);
+  const defaults = Uint8Array.from(mapper.features, (b) => b.defaultBin);
   const cols = new Uint8Array(F * n);
   const rowStart = new Uint32Array(n + 1);
+  // Column by column within a block of rows: each feature's table is hot while it runs down the block.
+  for (let r0 = 0; r0 < n; r0 += BLOCK) {
+    const r1 = Math.min(n, r0 + BLOCK);
+    for (let f = 0; f < F; f++) {
+      const bin = binners[f]!;
+      const col = f * n;
+      for (let r = r0; r < r1; r++) cols[col + r] = bin(x[r * F + f]!);
+    }
+  }
   let nnz = 0;
   for (let r = 0; r < n; r++) {
-    for (let f = 0; f < F; f++) {
-      const b = mapper.binOf(f, x[r * F + f]!);
-      cols[f * n + r] = b;
-      if (b !== mapper.features[f]!.defaultBin) nnz++;
-    }
+    for (let f = 0; f < F; f++) if (cols[f * n + r] !== defaults[f]) nnz++;
     rowStart[r + 1] = nnz;
   }
   const slot = new Uint32Array(nnz);
@@ -144,7 +175,7 @@ export function binMatrix(mapper: BinMapper, x: Float32Array, n: number, F: numb
   for (let r = 0; r < n; r++) {
     for (let f = 0; f < F; f++) {
       const b = cols[f * n + r]!;
-      if (b !== mapper.features[f]!.defaultBin) slot[k++] = offset[f]! + b;
+      if (b !== defaults[f]) slot[k++] = offset[f]! + b;
     }
   }
   return { n, F, width, offset, slots: offset[F]!, cols, rowStart, slot };

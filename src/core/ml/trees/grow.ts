@@ -52,6 +52,22 @@ export interface Histogram {
   touched: Uint8Array;
 }
 
+/** Adds each row's g, h and 1 to the slots of its non-default bins: the hot loop of training. */
+function accumulate(data: Float64Array, rowStart: Uint32Array, slot: Uint32Array, rows: Uint32Array, start: number, end: number, g: Float64Array, h: Float64Array): void {
+  for (let i = start; i < end; i++) {
+    const r = rows[i]!;
+    const gr = g[r]!;
+    const hr = h[r]!;
+    const to = rowStart[r + 1]!;
+    for (let k = rowStart[r]!; k < to; k++) {
+      const s = 3 * slot[k]!;
+      data[s]! += gr;
+      data[s + 1]! += hr;
+      data[s + 2]! += 1;
+    }
+  }
+}
+
 /** Builds histograms into reusable buffers; one per training run (sized for the matrix). */
 export class HistogramBuilder {
   private readonly free: Histogram[] = [];
@@ -90,27 +106,8 @@ export class HistogramBuilder {
       touched.fill(1);
       data.fill(0);
     }
-    const slotFeature = this.slotFeature;
-    for (let i = start; i < end; i++) {
-      const r = rows[i]!;
-      const gr = g[r]!;
-      const hr = h[r]!;
-      const to = rowStart[r + 1]!;
-      for (let k = rowStart[r]!; k < to; k++) {
-        const sl = slot[k]!;
-        if (lazy) {
-          const f = slotFeature[sl]!;
-          if (touched[f] === 0) {
-            touched[f] = 1;
-            data.fill(0, 3 * offset[f]!, 3 * offset[f + 1]!);
-          }
-        }
-        const s = 3 * sl;
-        data[s]! += gr;
-        data[s + 1]! += hr;
-        data[s + 2]! += 1;
-      }
-    }
+    if (lazy) this.accumulateLazy(hist, rows, start, end, g, h);
+    else accumulate(data, rowStart, slot, rows, start, end, g, h);
     for (let f = 0; f < F; f++) {
       if (touched[f] === 0) continue;
       let sg = 0;
@@ -127,6 +124,31 @@ export class HistogramBuilder {
       data[d + 2] = C - sc;
     }
     return hist;
+  }
+
+  /** accumulate() for few rows: a feature's slots are zeroed when a row first touches it. */
+  private accumulateLazy(hist: Histogram, rows: Uint32Array, start: number, end: number, g: Float64Array, h: Float64Array): void {
+    const { rowStart, slot, offset } = this.m;
+    const { data, touched } = hist;
+    const slotFeature = this.slotFeature;
+    for (let i = start; i < end; i++) {
+      const r = rows[i]!;
+      const gr = g[r]!;
+      const hr = h[r]!;
+      const to = rowStart[r + 1]!;
+      for (let k = rowStart[r]!; k < to; k++) {
+        const sl = slot[k]!;
+        const f = slotFeature[sl]!;
+        if (touched[f] === 0) {
+          touched[f] = 1;
+          data.fill(0, 3 * offset[f]!, 3 * offset[f + 1]!);
+        }
+        const s = 3 * sl;
+        data[s]! += gr;
+        data[s + 1]! += hr;
+        data[s + 2]! += 1;
+      }
+    }
   }
 
   /** parent -= small, in place: the parent's buffer becomes the larger sibling's histogram. */
