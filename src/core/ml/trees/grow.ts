@@ -151,6 +151,11 @@ export class HistogramBuilder {
     }
   }
 
+  /** True when building a histogram of `rows` rows from them beats subtracting a full one. */
+  cheaperToBuild(rows: number): boolean {
+    return rows * this.perRow < this.m.slots;
+  }
+
   /** parent -= small, in place: the parent's buffer becomes the larger sibling's histogram. */
   subtract(parent: Histogram, small: Histogram, G: number, H: number, C: number): void {
     const { offset, F } = this.m;
@@ -338,7 +343,11 @@ export function growTree(
     leaf.hist = undefined;
     if (canSplit(small) || canSplit(large)) {
       const smallHist = builder.build(rows, small.start, small.end, g, h, small.G, small.H, small.C);
-      if (canSplit(large)) {
+      if (canSplit(large) && builder.cheaperToBuild(large.C)) {
+        // Few rows: adding them up costs less than subtracting every slot of the parent.
+        builder.release(parentHist);
+        large.hist = builder.build(rows, large.start, large.end, g, h, large.G, large.H, large.C);
+      } else if (canSplit(large)) {
         builder.subtract(parentHist, smallHist, small.G, small.H, small.C);
         large.hist = parentHist;
       } else builder.release(parentHist);
