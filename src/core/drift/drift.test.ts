@@ -1,9 +1,14 @@
 // Drift statistics on known cases: PSI's definition by hand, the KS statistic and flag test on small samples,
-// and Benjamini–Hochberg against its textbook example. SciPy parity is in tests/interop/scipy.
+// Benjamini–Hochberg against its textbook example, and the feature report on the shared file. SciPy parity is in
+// tests/interop/scipy.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { haveRealData, REAL_2019 } from '../../../tests/support/shared-data.ts';
+import { timeSplit } from '../../../tests/support/time-split.ts';
+import { FEATURE_COLUMNS } from '../kronodroid/schema.ts';
 import { mulberry32, normal } from '../ml/prng.ts';
 import { binShares, psi, quantileEdges } from './psi.ts';
+import { featureDrift } from './report.ts';
 import { benjaminiHochberg, flagChi2, kolmogorovSf, ks2samp } from './tests.ts';
 
 test('PSI: zero for the same sample, the formula on hand-made shares, missing values count', () => {
@@ -54,4 +59,19 @@ test('Benjamini–Hochberg q-values', () => {
   assert.ok(Math.abs(q[0]! - 0.0015) < 1e-12);
   assert.ok(q.every((v, i) => i === 0 || v >= q[i - 1]!), 'monotone in p');
   assert.ok(Number.isNaN(benjaminiHochberg([0.1, NaN])[1]!));
+});
+
+test('feature drift on the shared file: the last quarter of 2019 against the first nine months drifts, the same data does not', async (t) => {
+  if (!haveRealData(t)) return;
+  const { train, test: late } = await timeSplit(REAL_2019, '2019-10');
+  const same = featureDrift(FEATURE_COLUMNS, train, train);
+  assert.equal(same.drifted, false);
+  assert.ok(same.features.every((f) => f.psi === 0 && !f.drifted));
+  const moved = featureDrift(FEATURE_COLUMNS, train, late);
+  assert.equal(moved.drifted, true);
+  const drifted = moved.features.filter((f) => f.drifted);
+  assert.ok(drifted.length >= 5, `${drifted.length} drifted features`);
+  assert.ok(drifted.every((f) => f.psi >= 0.1), 'nothing flagged on a trivial PSI');
+  assert.equal(Object.values(moved.groups).reduce((a, g) => a + g.features, 0), FEATURE_COLUMNS.length);
+  assert.ok(moved.groups.syscalls!.drifted > 0, JSON.stringify(moved.groups));
 });

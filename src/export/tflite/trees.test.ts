@@ -10,7 +10,7 @@ import { boost } from '../../core/ml/trees/boost.ts';
 import { predictMargin } from '../../core/ml/trees/ensemble.ts';
 import { buildTreeInference } from '../../core/ml/trees/onnx.ts';
 import { haveRealData, REAL_2019 } from '../../../tests/support/shared-data.ts';
-import { timeSplit } from '../../../tests/interop/lightgbm/data.ts';
+import { timeSplit } from '../../../tests/support/time-split.ts';
 import { litertAvailable, runLitertMany } from '../testing/litert.ts';
 import { exportTflite } from './export-tflite.ts';
 

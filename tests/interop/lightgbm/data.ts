@@ -1,36 +1,16 @@
 /**
- * @module The shared file's time split as raw matrices LightGBM's peer script reads (tests/interop/lightgbm/peer.py):
- * months before 2019-10 train, 2019-10..12 test, the same rows and the same raw features dfp's learner gets.
+ * @module LightGBM's peer (tests/interop/lightgbm/peer.py) on the same rows and raw features dfp's learner gets,
+ * handed over as raw float32/uint8 files.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../../src/core/config/load.ts';
 import { FEATURE_COLUMNS } from '../../../src/core/kronodroid/schema.ts';
-import type { BoostParams, Rows } from '../../../src/core/ml/trees/boost.ts';
-import { loadFileDataset } from '../../../src/train/data.ts';
+import type { BoostParams } from '../../../src/core/ml/trees/boost.ts';
+import type { TimeSplit } from '../../support/time-split.ts';
 
 export const F = FEATURE_COLUMNS.length;
-
-export interface TimeSplit {
-  train: Rows;
-  test: Rows;
-}
-
-/** Rows of months < testFrom train, the rest (with a month) test. */
-export async function timeSplit(file: string, testFrom = '2019-10'): Promise<TimeSplit> {
-  const home = mkdtempSync(join(tmpdir(), 'dfp-trees-'));
-  const { config } = loadConfig({ env: { DFP_HOME: home }, overrides: [] });
-  const { data } = await loadFileDataset(file, config);
-  const pick = (keep: (m: string) => boolean): Rows => {
-    const idx = data.month.flatMap((m, i) => (m !== null && keep(m) ? [i] : []));
-    const x = new Float32Array(idx.length * F);
-    idx.forEach((r, k) => x.set(data.x.subarray(r * F, (r + 1) * F), k * F));
-    return { x, y: Uint8Array.from(idx, (r) => data.y[r]!), n: idx.length };
-  };
-  return { train: pick((m) => m < testFrom), test: pick((m) => m >= testFrom) };
-}
 
 export const PYTHON = process.env.DFP_PYTHON ?? 'python3';
 

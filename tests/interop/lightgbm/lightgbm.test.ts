@@ -7,7 +7,8 @@ import { rocAuc } from '../../../src/core/ml/eval/roc.ts';
 import { boost, DEFAULT_BOOST } from '../../../src/core/ml/trees/boost.ts';
 import { predictProba } from '../../../src/core/ml/trees/ensemble.ts';
 import { haveRealData, REAL_2019 } from '../../support/shared-data.ts';
-import { F, lightgbmMissing, runLightgbm, timeSplit } from './data.ts';
+import { timeSplit } from '../../support/time-split.ts';
+import { F, lightgbmMissing, runLightgbm } from './data.ts';
 
 test('test ROC-AUC within 0.005 of LightGBM on the shared file time split', async (t) => {
   if (!haveRealData(t)) return;

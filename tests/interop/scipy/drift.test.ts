@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { FEATURE_COLUMNS } from '../../../src/core/kronodroid/schema.ts';
 import { benjaminiHochberg, flagChi2, ks2samp } from '../../../src/core/drift/tests.ts';
 import { haveRealData, REAL_2019 } from '../../support/shared-data.ts';
-import { timeSplit } from '../lightgbm/data.ts';
+import { timeSplit } from '../../support/time-split.ts';
 
 const PYTHON = process.env.DFP_PYTHON ?? 'python3';
 
