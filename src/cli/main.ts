@@ -10,6 +10,7 @@ import { registerCrossval } from './commands/crossval.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerExport } from './commands/export.ts';
 import { registerFeatures } from './commands/features.ts';
+import { registerFingerprint } from './commands/fingerprint.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerLake } from './commands/lake.ts';
 import { registerModels } from './commands/models.ts';
@@ -45,6 +46,7 @@ Every command takes --json (one JSON document on stdout) and -v (logs on stderr)
   registerEvaluate(program);
   registerExport(program);
   registerFeatures(program);
+  registerFingerprint(program);
   registerIngest(program);
   registerLake(program);
   registerModels(program);

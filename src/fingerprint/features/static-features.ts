@@ -4,8 +4,10 @@
  * - the 166 permission flags: 1 when the manifest requests (uses-permission, -sdk-23) the platform permission of
  *   that column; `nr_permissions` is their sum and `normal`/`dangerous`/`signature` split it by protection level, so
  *   normal + dangerous + signature = nr_permissions;
- * - `nr_custom`: requested permissions the platform does not define (an app's or a vendor's own); `custom_yes` =
- *   nr_custom > 0; `total_perm` = nr_permissions + nr_custom;
+ * - `nr_custom`: requested permissions outside the android.permission namespace that the platform does not define
+ *   (an app's or a vendor's own, e.g. com.google.android.c2dm.permission.RECEIVE); `custom_yes` = nr_custom > 0;
+ *   `total_perm` = nr_permissions + nr_custom. Platform permissions without a column and android.permission.* names
+ *   the platform does not define (typos, other apps' providers) are counted nowhere and named in the warnings;
  * - `Activities`, `NrServices`: <activity> and <service> elements;
  * - `NrIntActivities`/`NrIntServices`/`NrIntReceivers`: components of that kind with at least one intent filter;
  *   `NrInt…Actions`: distinct action names over all of that kind's intent filters; `TotalIntentFilters` =
@@ -55,6 +57,7 @@ export function staticFeatures(r: ApkReading): StaticFeatures {
   let flags = 0;
   let custom = 0;
   const noColumn: string[] = [];
+  const unknown: string[] = [];
   for (const p of r.facts.usesPermissions) {
     const column = PERMISSION_COLUMN_OF.get(p);
     const level = platformLevel(p);
@@ -62,10 +65,12 @@ export function staticFeatures(r: ApkReading): StaticFeatures {
       features[column] = 1;
       flags++;
       levels[level ?? 'normal']++;
-    } else if (level === undefined) custom++;
-    else noColumn.push(p);
+    } else if (level !== undefined) noColumn.push(p);
+    else if (p.startsWith('android.permission.')) unknown.push(p);
+    else custom++;
   }
   if (noColumn.length) warnings.push(`platform permissions without a KronoDroid column (not counted): ${noColumn.join(', ')}`);
+  if (unknown.length) warnings.push(`permissions in the android.permission namespace that Android's platform does not define (not counted): ${unknown.join(', ')}`);
   const { activities, services, receivers } = r.facts;
   Object.assign(features, {
     nr_permissions: flags,
