@@ -8,6 +8,7 @@
  * phone reads), and zip bombs: an entry dfp would inflate that is too large or compresses too well, or declared
  * sizes whose total is beyond any real APK. Inflation is bounded by the declared size (yauzl checks the real one).
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import yauzl from 'yauzl';
 
 export type ApkErrorKind =
@@ -183,8 +184,14 @@ function readEntry(zip: yauzl.ZipFile, e: ArchiveEntry, limit: number, limits: A
 
 const ZIP_OPTIONS: yauzl.Options = { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false };
 
-async function openWith(opener: (cb: (err: Error | null, zip: yauzl.ZipFile) => void) => void, limits: ArchiveLimits): Promise<OpenArchive> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => opener((err, z) => (err ? reject(classify(err)) : resolve(z))));
+/** A file that starts with a zip local header but has no end record was cut short, rather than not a zip at all. */
+function truncatedIfZipLike(e: ApkError, head: () => Buffer): ApkError {
+  if (e.kind !== 'not_zip' || head().readUInt32LE(0) !== 0x04034b50) return e;
+  return new ApkError('truncated', 'the zip archive is truncated: it starts with a zip entry but its end (the central directory) is missing');
+}
+
+async function openWith(opener: (cb: (err: Error | null, zip: yauzl.ZipFile) => void) => void, limits: ArchiveLimits, head: () => Buffer): Promise<OpenArchive> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => opener((err, z) => (err ? reject(truncatedIfZipLike(classify(err), head)) : resolve(z))));
   try {
     const entries = await listEntries(zip, limits);
     const summary = summarise(entries, limits);
@@ -195,14 +202,25 @@ async function openWith(opener: (cb: (err: Error | null, zip: yauzl.ZipFile) => 
   }
 }
 
+function firstBytes(path: string): Buffer {
+  const b = Buffer.alloc(4);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, b, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return b;
+}
+
 /** Opens a zip file on disk (random access: only the central directory and the entries asked for are read). */
 export function openArchiveFile(path: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<OpenArchive> {
-  return openWith((cb) => yauzl.open(path, ZIP_OPTIONS, cb), limits);
+  return openWith((cb) => yauzl.open(path, ZIP_OPTIONS, cb), limits, () => firstBytes(path));
 }
 
 /** Opens a zip held in memory (an upload, an APK inside a zip of APKs). */
 export function openArchiveBuffer(bytes: Buffer, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<OpenArchive> {
-  return openWith((cb) => yauzl.fromBuffer(bytes, ZIP_OPTIONS, cb), limits);
+  return openWith((cb) => yauzl.fromBuffer(bytes, ZIP_OPTIONS, cb), limits, () => Buffer.concat([bytes.subarray(0, 4), Buffer.alloc(4)]));
 }
 
 /** The one AndroidManifest.xml entry at the archive's root; undefined when there is none. */

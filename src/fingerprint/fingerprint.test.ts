@@ -1,0 +1,173 @@
+// dfp fingerprint's use case on real aapt-built APKs (counts equal to what each manifest declares), Android's
+// framework-res.apk, folders and zips of APKs, and hostile inputs: each one an error naming the file and what is
+// wrong, while the other files of the same call are still read. APK tests skip visibly without aapt.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { PERMISSION_COLUMNS, SYSCALL_COLUMNS, lakeName } from '../core/kronodroid/schema.ts';
+import { type AppFingerprint, fingerprintApk, fingerprintInputs } from './fingerprint.ts';
+import { chunks } from './testing/axml-edit.ts';
+import { FRAMEWORK_RES, TEST_MANIFESTS, aaptMissing, buildTestApks, zipBytes } from './testing/apks.ts';
+
+const missing = aaptMissing();
+const dir = mkdtempSync(join(tmpdir(), 'dfp-fingerprint-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let apks: Record<string, string> = {};
+before(() => {
+  if (!missing) apks = buildTestApks(dir);
+});
+if (missing) process.stderr.write(`\n  SKIPPING fingerprint tests on aapt-built APKs: ${missing}\n\n`);
+
+const ok = (a: AppFingerprint | undefined): AppFingerprint => {
+  assert.ok(a, 'no result');
+  assert.equal(a.error, undefined, `unexpected error: ${JSON.stringify(a.error)}`);
+  return a;
+};
+
+test('each test APK gives exactly the counts its manifest declares, and the KronoDroid identities hold', { skip: missing }, async () => {
+  for (const [name, m] of Object.entries(TEST_MANIFESTS)) {
+    const a = ok(await fingerprintApk({ name, path: apks[name]! }));
+    const f = a.features!;
+    for (const [col, v] of Object.entries(m.expect)) assert.equal(f[col], v, `${name}: ${col}`);
+    const flags = PERMISSION_COLUMNS.map(lakeName).reduce((s, c) => s + Number(f[c]), 0);
+    assert.equal(f.nr_permissions, flags, `${name}: nr_permissions = sum of the 166 flags`);
+    assert.equal(Number(f.normal) + Number(f.dangerous) + Number(f.signature), f.nr_permissions, `${name}: levels split nr_permissions`);
+    assert.equal(f.total_perm, Number(f.nr_permissions) + Number(f.nr_custom), `${name}: total_perm`);
+    assert.equal(f.custom_yes, Number(f.nr_custom) > 0 ? 1 : 0, `${name}: custom_yes`);
+    assert.equal(f.TotalIntentFilters, Number(f.NrIntActivities) + Number(f.NrIntServices) + Number(f.NrIntReceivers), `${name}: TotalIntentFilters`);
+    assert.equal(a.has_trace, false);
+    assert.ok(!SYSCALL_COLUMNS.some((c) => c in f), 'no system-call columns without a trace');
+    assert.match(a.sha256!, /^[0-9a-f]{64}$/);
+  }
+});
+
+test('archive columns: entries, sizes, dates; unknown and column-less permissions are named in the warnings', { skip: missing }, async () => {
+  const a = ok(await fingerprintApk({ name: 'mixed', path: apks.mixed! }));
+  const f = a.features!;
+  assert.equal(f.FilesInsideAPK, 3, 'manifest + two assets');
+  assert.equal(f.CFileSize, readFileSync(apks.mixed!).length);
+  assert.ok(Number(f.UFileSize) > 4096 + 5, 'uncompressed sizes include the 4 KiB asset');
+  assert.match(String(f.EarliestModDate), /^\d{4}-\d{2}-\d{2}$/);
+  assert.equal(a.package, 'org.dfp.mixed');
+  assert.ok(a.warnings.some((w) => /not define.*ACCESS_DOWNLOAD_MANAGER.*NOT_A_PERMISSION/.test(w)), a.warnings.join('\n'));
+  assert.ok(a.warnings.some((w) => /without a KronoDroid column.*MANAGE_USERS/.test(w)), a.warnings.join('\n'));
+});
+
+test('framework-res.apk reads without error', { skip: missing }, async () => {
+  const a = ok(await fingerprintApk({ name: FRAMEWORK_RES, path: FRAMEWORK_RES }));
+  assert.equal(a.package, 'android');
+  assert.ok(Number(a.features!.FilesInsideAPK) > 1000);
+});
+
+test('a folder and a zip of APKs expand into their APKs, from memory', { skip: missing }, async () => {
+  const folder = join(dir, 'folder');
+  mkdirSync(join(folder, 'sub'), { recursive: true });
+  writeFileSync(join(folder, 'sub', 'm.apk'), readFileSync(apks.mixed!));
+  writeFileSync(join(folder, 'readme.txt'), 'not an apk');
+  const bundle = join(dir, 'bundle.zip');
+  writeFileSync(bundle, zipBytes([{ name: 'a/minimal.apk', data: readFileSync(apks.minimal!) }, { name: 'many.apk', data: readFileSync(apks.many!), method: 'store' }]));
+  const apps = await fingerprintInputs([folder, bundle], []);
+  assert.deepEqual(apps.map((a) => ok(a).package), ['org.dfp.mixed', 'org.dfp.minimal', 'org.dfp.many']);
+  assert.equal(apps[1]!.file, `${bundle}!/a/minimal.apk`);
+  const direct = ok(await fingerprintApk({ name: 'x', path: apks.many! }));
+  assert.equal(apps[2]!.sha256, direct.sha256, 'an inner APK hashes to the same sha256 as the file');
+});
+
+test('an APK and its trace give a full row; several APKs pair traces by file name', { skip: missing }, async () => {
+  const trace = join(dir, 'mixed.strace');
+  writeFileSync(trace, '100  openat(AT_FDCWD, "/x", O_RDONLY) = 3\n100  read(3, "", 10) = 0\n100  close(3) = 0\n');
+  const apps = await fingerprintInputs([apks.mixed!, apks.minimal!], [trace]);
+  const [m, n] = apps.map(ok);
+  assert.equal(m!.has_trace, true);
+  assert.equal(m!.features!.nr_syscalls, 3);
+  assert.equal(m!.features!.openat, 1);
+  assert.equal(m!.features!.INTERNET, 1);
+  assert.equal(n!.has_trace, false);
+});
+
+// ---- hostile inputs: every one read in the same call as a good APK, which must still come out right ----
+
+function hostile(name: string, bytes: Buffer | string): string {
+  const p = join(dir, name);
+  writeFileSync(p, bytes);
+  return p;
+}
+
+async function refused(file: string, reason: string, message: RegExp, limits?: Parameters<typeof fingerprintInputs>[2]): Promise<void> {
+  const inputs = missing ? [file] : [file, apks.minimal!];
+  const apps = await fingerprintInputs(inputs, [], limits);
+  const bad = apps[0]!;
+  assert.ok(bad.error, `${file} was accepted`);
+  assert.equal(bad.error.reason, reason, bad.error.message);
+  assert.ok(bad.error.message.startsWith(`${file}: `), `the message names the file: ${bad.error.message}`);
+  assert.match(bad.error.message, message);
+  if (!missing) assert.equal(ok(apps[1]).package, 'org.dfp.minimal', 'the good APK of the same call is still read');
+}
+
+const axmlOf = async () => {
+  const { openArchiveFile, manifestEntry } = await import('./apk/archive.ts');
+  const a = await openArchiveFile(apks.minimal!);
+  try {
+    return await a.read(manifestEntry(a)!, 1 << 20, 'm');
+  } finally {
+    a.close();
+  }
+};
+
+test('not a zip', () => refused(hostile('not-zip.apk', 'hello, I am text\n'.repeat(10)), 'not_zip', /not a zip archive/));
+
+test('a missing file', () => refused(join(dir, 'nope.apk'), 'not_found', /no such file/));
+
+test('a truncated zip', { skip: missing }, async () => {
+  const whole = readFileSync(apks.mixed!);
+  await refused(hostile('truncated.apk', whole.subarray(0, Math.floor(whole.length * 0.6))), 'truncated', /truncated: it starts with a zip entry but its end \(the central directory\) is missing/);
+  // the end record kept, the central directory it points at cut away
+  const body = whole.subarray(0, whole.length - 22 - 60);
+  await refused(hostile('cut-cd.apk', Buffer.concat([body, whole.subarray(whole.length - 22)])), 'truncated', /truncated or damaged/);
+});
+
+test('a zip without a manifest', () => refused(hostile('no-manifest.apk', zipBytes([{ name: 'classes.dex', data: Buffer.from('dex\n035') }])), 'no_manifest', /no AndroidManifest\.xml at the root/));
+
+test('a manifest in plain-text XML', () =>
+  refused(hostile('text-manifest.apk', zipBytes([{ name: 'AndroidManifest.xml', data: Buffer.from('<?xml version="1.0"?>\n<manifest package="x"/>\n') }])), 'manifest_text', /plain-text XML/));
+
+test('corrupt binary XML: bad chunk size, string index out of range', { skip: missing }, async () => {
+  const good = await axmlOf();
+  const badSize = Buffer.from(good);
+  badSize.writeUInt32LE(3, 8 + 4); // the string pool's size, below its header
+  await refused(hostile('bad-chunk.apk', zipBytes([{ name: 'AndroidManifest.xml', data: badSize }])), 'manifest_corrupt', /damaged binary XML: chunk 0x1 has size 3/);
+  const badIndex = Buffer.from(good);
+  const element = chunks(badIndex).find((c) => c.type === 0x0102)!;
+  badIndex.writeUInt32LE(0x7777, element.at + element.headerSize + 4); // the element's name
+  await refused(hostile('bad-index.apk', zipBytes([{ name: 'AndroidManifest.xml', data: badIndex }])), 'manifest_corrupt', /string index 30583 out of range/);
+});
+
+test('a zip bomb: a manifest that inflates too far, or too well; declared sizes beyond the total limit', async () => {
+  const zeros = Buffer.alloc(40 * 1024 * 1024);
+  await refused(hostile('bomb.apk', zipBytes([{ name: 'AndroidManifest.xml', data: zeros }])), 'zip_bomb', /inflates to 41,943,040 bytes \(limit 16,777,216\)/);
+  await refused(hostile('ratio.apk', zipBytes([{ name: 'AndroidManifest.xml', data: Buffer.alloc(4 * 1024 * 1024) }])), 'zip_bomb', /compresses \d+:1 \(limit 200:1\): a zip bomb/);
+  const { DEFAULT_ARCHIVE_LIMITS } = await import('./apk/archive.ts');
+  await refused(hostile('total.apk', zipBytes([{ name: 'AndroidManifest.xml', data: Buffer.from('x') }, { name: 'big.bin', data: Buffer.alloc(2 * 1024 * 1024) }])), 'zip_bomb', /in total \(limit 1,048,576\)/, {
+    limits: { ...DEFAULT_ARCHIVE_LIMITS, maxTotalUncompressed: 1024 * 1024 },
+  });
+});
+
+test("entries with '../' or absolute paths", async () => {
+  await refused(hostile('traversal.apk', zipBytes([{ name: 'AndroidManifest.xml', data: Buffer.from('x') }, { name: '../../etc/evil.so', data: Buffer.from('x') }])), 'path_traversal', /'\.\.\/\.\.\/etc\/evil\.so' points outside the archive/);
+  await refused(hostile('absolute.apk', zipBytes([{ name: '/tmp/evil', data: Buffer.from('x') }])), 'path_traversal', /'\/tmp\/evil'/);
+});
+
+test('two AndroidManifest.xml entries', { skip: missing }, async () => {
+  const m = await axmlOf();
+  await refused(hostile('two-manifests.apk', zipBytes([{ name: 'AndroidManifest.xml', data: m }, { name: 'AndroidManifest.xml', data: m }])), 'duplicate_manifest', /2 AndroidManifest\.xml entries/);
+});
+
+test('a bad inner APK of a zip of APKs is reported by its inner name; its siblings are read', { skip: missing }, async () => {
+  const bundle = hostile('mixed-bundle.zip', zipBytes([{ name: 'bad.apk', data: Buffer.from('nope') }, { name: 'good.apk', data: readFileSync(apks.minimal!) }]));
+  const apps = await fingerprintInputs([bundle], []);
+  assert.equal(apps[0]!.error?.reason, 'not_zip');
+  assert.ok(apps[0]!.error!.message.startsWith(`${bundle}!/bad.apk: `));
+  assert.equal(ok(apps[1]).package, 'org.dfp.minimal');
+});
