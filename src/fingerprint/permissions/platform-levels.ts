@@ -6,7 +6,7 @@
  */
 import type { ProtectionLevel } from './levels.ts';
 
-export const PLATFORM_ANDROID_VERSION = "10.0.0 (API 29)";
+export const PLATFORM_ANDROID_VERSION = '10.0.0 (API 29)';
 
 export const PLATFORM_LEVELS: Readonly<Record<string, ProtectionLevel>> = {
   'android.intent.category.MASTER_CLEAR.permission.C2D_MESSAGE': 'signature',

@@ -16,9 +16,9 @@ export interface TraceCounts {
   firstUnparsed?: string;
 }
 
-const CALL = /^(?:\[pid\s+\d+\]\s*|\d+\s+)?(?:(?:\d+:\d+:\d+|\d+)(?:\.\d+)?\s+)?([A-Za-z_][A-Za-z0-9_]*)\(/;
-const RESUMED = /^(?:\[pid\s+\d+\]\s*|\d+\s+)?(?:(?:\d+:\d+:\d+|\d+)(?:\.\d+)?\s+)?<\.\.\. [A-Za-z0-9_]+ resumed>/;
-const SKIP = /^(?:\[pid\s+\d+\]\s*|\d+\s+)?(?:(?:\d+:\d+:\d+|\d+)(?:\.\d+)?\s+)?(?:---|\+\+\+|strace: |\?\?\?)|^\s*$/;
+const CALL = /^\s*(?:\[pid\s+\d+\]\s*|\d+\s+)?(?:(?:\d+:\d+:\d+|\d+)(?:\.\d+)?\s+)?([A-Za-z_][A-Za-z0-9_]*)\(/;
+const RESUMED = /^\s*(?:\[pid\s+\d+\]\s*|\d+\s+)?(?:(?:\d+:\d+:\d+|\d+)(?:\.\d+)?\s+)?<\.\.\. [A-Za-z0-9_]+ resumed>/;
+const SKIP = /^\s*(?:\[pid\s+\d+\]\s*|\d+\s+)?(?:(?:\d+:\d+:\d+|\d+)(?:\.\d+)?\s+)?(?:---|\+\+\+|strace: |\?\?\?)|^\s*$/;
 const SUMMARY_HEADER = /^\s*% time\s+seconds\s+usecs\/call\s+calls\s+(?:errors\s+)?syscall/;
 
 function bump(m: Map<string, number>, k: string, n: number): void {
