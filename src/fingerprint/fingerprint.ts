@@ -10,7 +10,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Progress } from '../core/progress.ts';
 import { ApkError, type ApkErrorKind, type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS, MANIFEST_ENTRY, openArchiveFile } from './apk/archive.ts';
-import { type ApkSource, readApkManifest } from './apk/read-apk.ts';
+import { type ApkReading, type ApkSource, readApkManifest, readOpenApk, sha256OfFile } from './apk/read-apk.ts';
 import { staticFeatures } from './features/static-features.ts';
 import { type TraceCounts, parseStrace } from './trace/strace.ts';
 import { traceFeatures } from './trace/trace-features.ts';
@@ -52,16 +52,20 @@ function withTraces(app: AppFingerprint, traces: readonly ReadTrace[]): AppFinge
   return { ...app, features: { ...app.features, ...t.features }, has_trace: true, traces: traces.map((x) => x.name), warnings: [...app.warnings, ...t.warnings] };
 }
 
-/** One APK → its KronoDroid row. Never throws for a bad APK: the result carries the error. */
-export async function fingerprintApk(src: ApkSource, traces: readonly ReadTrace[] = [], opts: FingerprintOptions = {}): Promise<AppFingerprint> {
+async function fromReading(name: string, reading: () => Promise<ApkReading>, traces: readonly ReadTrace[]): Promise<AppFingerprint> {
   try {
-    const r = await readApkManifest(src, opts.limits ?? DEFAULT_ARCHIVE_LIMITS);
+    const r = await reading();
     const s = staticFeatures(r);
-    return withTraces({ file: src.name, sha256: r.sha256, package: r.facts.package, features: s.features, has_trace: false, warnings: s.warnings }, traces);
+    return withTraces({ file: name, sha256: r.sha256, package: r.facts.package, features: s.features, has_trace: false, warnings: s.warnings }, traces);
   } catch (e) {
-    if (e instanceof ApkError) return failed(src.name, e.kind, e.message);
+    if (e instanceof ApkError) return failed(name, e.kind, e.message);
     throw e;
   }
+}
+
+/** One APK → its KronoDroid row. Never throws for a bad APK: the result carries the error. */
+export function fingerprintApk(src: ApkSource, traces: readonly ReadTrace[] = [], opts: FingerprintOptions = {}): Promise<AppFingerprint> {
+  return fromReading(src.name, () => readApkManifest(src, opts.limits ?? DEFAULT_ARCHIVE_LIMITS), traces);
 }
 
 /** Reads one strace output file. */
@@ -186,8 +190,13 @@ async function readInput(file: string, limits: ArchiveLimits): Promise<AppFinger
   const hasManifest = archive.entries.some((e) => e.name === MANIFEST_ENTRY);
   const inner = archive.entries.filter((e) => /\.apk$/i.test(e.name) && !e.name.endsWith('/'));
   if (hasManifest || inner.length === 0) {
-    archive.close(); // an APK (or neither): read again as one APK, which reports a missing manifest
-    return [await fingerprintApk({ name: file, path: file }, [], { limits })];
+    // an APK (or neither, which reading it as an APK reports as a missing manifest)
+    try {
+      const open = archive;
+      return [await fromReading(file, () => readOpenApk(open, statSync(file).size, sha256OfFile(file), limits), [])];
+    } finally {
+      archive.close();
+    }
   }
   try {
     const out: AppFingerprint[] = [];

@@ -22,7 +22,7 @@ export interface ApkReading {
   sha256: string;
 }
 
-function sha256OfFile(path: string): Promise<string> {
+export function sha256OfFile(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
     createReadStream(path)
@@ -55,14 +55,28 @@ export async function manifestOf(archive: OpenArchive, limits: ArchiveLimits): P
   return decodeManifest(await archive.read(entry, limits.maxManifestBytes, MANIFEST_ENTRY));
 }
 
+/** Reads an APK whose archive is already open (the caller closes it). */
+export async function readOpenApk(archive: OpenArchive, size: number, sha256: Promise<string>, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<ApkReading> {
+  sha256.catch(() => undefined); // awaited below; a read error surfaces from the archive first
+  const { root, facts } = await manifestOf(archive, limits);
+  return { root, facts, archive: archive.summary, size, sha256: await sha256 };
+}
+
 /** Reads one APK. Throws `ApkError` when it cannot. */
 export async function readApkManifest(src: ApkSource, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<ApkReading> {
-  const hashing = 'path' in src ? sha256OfFile(src.path) : Promise.resolve(createHash('sha256').update(src.bytes).digest('hex'));
-  hashing.catch(() => undefined); // awaited below; a read error surfaces from the archive first
-  const archive = 'path' in src ? await openArchiveFile(src.path, limits) : await openArchiveBuffer(src.bytes, limits);
+  if ('path' in src) {
+    const hashing = sha256OfFile(src.path);
+    hashing.catch(() => undefined);
+    const archive = await openArchiveFile(src.path, limits);
+    try {
+      return await readOpenApk(archive, statSync(src.path).size, hashing, limits);
+    } finally {
+      archive.close();
+    }
+  }
+  const archive = await openArchiveBuffer(src.bytes, limits);
   try {
-    const { root, facts } = await manifestOf(archive, limits);
-    return { root, facts, archive: archive.summary, size: 'path' in src ? statSync(src.path).size : src.bytes.length, sha256: await hashing };
+    return await readOpenApk(archive, src.bytes.length, Promise.resolve(createHash('sha256').update(src.bytes).digest('hex')), limits);
   } finally {
     archive.close();
   }

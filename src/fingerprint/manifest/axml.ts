@@ -71,7 +71,7 @@ export const TYPE_INT_BOOLEAN = 0x12;
 
 /** True when the bytes start like a binary XML document (and not, say, a text `<?xml`). */
 export function looksLikeAxml(buf: Uint8Array): boolean {
-  return buf.length >= 8 && buf.readUInt16LE(0) === RES_XML_TYPE;
+  return buf.length >= 8 && (buf[0]! | (buf[1]! << 8)) === RES_XML_TYPE;
 }
 
 /** Lazily decoded string pool: strings are read when first asked for, then cached. */
