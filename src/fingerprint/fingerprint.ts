@@ -6,10 +6,11 @@
  * `fingerprintApk` (one APK, from a path or bytes, optionally with its traces' counts) is the entry point a scorer
  * calls; `fingerprintInputs` expands paths and pairs traces with APKs.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Progress } from '../core/progress.ts';
-import { ApkError, type ApkErrorKind, type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS, MANIFEST_ENTRY, openArchiveFile } from './apk/archive.ts';
+import { ApkError, type ApkErrorKind, type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS, MANIFEST_ENTRY, openArchiveBuffer, openArchiveFile } from './apk/archive.ts';
 import { type ApkReading, type ApkSource, readApkManifest, readOpenApk, sha256OfFile } from './apk/read-apk.ts';
 import { staticFeatures } from './features/static-features.ts';
 import { type TraceCounts, parseStrace } from './trace/strace.ts';
@@ -180,9 +181,11 @@ async function readInput(file: string, limits: ArchiveLimits): Promise<AppFinger
   } catch {
     return [failed(file, 'not_found', 'no such file')];
   }
+  const size = statSync(file).size;
+  const bytes = size <= limits.inMemoryBytes ? readFileSync(file) : undefined;
   let archive;
   try {
-    archive = await openArchiveFile(file, limits);
+    archive = bytes ? await openArchiveBuffer(bytes, limits) : await openArchiveFile(file, limits);
   } catch (e) {
     if (e instanceof ApkError) return [failed(file, e.kind, e.message)];
     throw e;
@@ -193,7 +196,8 @@ async function readInput(file: string, limits: ArchiveLimits): Promise<AppFinger
     // an APK (or neither, which reading it as an APK reports as a missing manifest)
     try {
       const open = archive;
-      return [await fromReading(file, () => readOpenApk(open, statSync(file).size, sha256OfFile(file), limits), [])];
+      const sha256 = bytes ? Promise.resolve(createHash('sha256').update(bytes).digest('hex')) : sha256OfFile(file);
+      return [await fromReading(file, () => readOpenApk(open, size, sha256, limits), [])];
     } finally {
       archive.close();
     }

@@ -9,6 +9,7 @@
  * sizes whose total is beyond any real APK. Inflation is bounded by the declared size (yauzl checks the real one).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 
 export type ApkErrorKind =
@@ -43,6 +44,11 @@ export interface ArchiveLimits {
   maxTotalUncompressed: number;
   /** Most entries in one archive. */
   maxEntries: number;
+  /**
+   * APKs up to this size are read into memory with one read, then hashed and unzipped from there (several times
+   * faster for the typical APK than random-access reads); larger ones are read in place, never whole in memory.
+   */
+  inMemoryBytes: number;
 }
 
 export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
@@ -51,6 +57,7 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
   maxRatio: 200,
   maxTotalUncompressed: 8 * 1024 * 1024 * 1024,
   maxEntries: 500_000,
+  inMemoryBytes: 64 * 1024 * 1024,
 };
 
 export const MANIFEST_ENTRY = 'AndroidManifest.xml';
@@ -157,12 +164,21 @@ function summarise(entries: readonly ArchiveEntry[], limits: ArchiveLimits): Arc
   return { files, compressedTotal: c, uncompressedTotal: u, earliestDate: earliest ?? UNKNOWN_DATE, highestDate: highest ?? UNKNOWN_DATE };
 }
 
-function readEntry(zip: yauzl.ZipFile, e: ArchiveEntry, limit: number, limits: ArchiveLimits, what: string): Promise<Buffer> {
+/** Refuses to inflate an entry that is too large or compresses too well, from its declared sizes. */
+function checkBomb(e: ArchiveEntry, limit: number, limits: ArchiveLimits, what: string): void {
   if (e.uncompressedSize > limit) {
-    return Promise.reject(new ApkError('zip_bomb', `${what} inflates to ${e.uncompressedSize.toLocaleString('en')} bytes (limit ${limit.toLocaleString('en')})`));
+    throw new ApkError('zip_bomb', `${what} inflates to ${e.uncompressedSize.toLocaleString('en')} bytes (limit ${limit.toLocaleString('en')})`);
   }
   if (e.uncompressedSize > 1024 * 1024 && e.uncompressedSize > limits.maxRatio * Math.max(1, e.compressedSize)) {
-    return Promise.reject(new ApkError('zip_bomb', `${what} compresses ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))}:1 (limit ${limits.maxRatio}:1): a zip bomb`));
+    throw new ApkError('zip_bomb', `${what} compresses ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))}:1 (limit ${limits.maxRatio}:1): a zip bomb`);
+  }
+}
+
+function readEntry(zip: yauzl.ZipFile, e: ArchiveEntry, limit: number, limits: ArchiveLimits, what: string): Promise<Buffer> {
+  try {
+    checkBomb(e, limit, limits, what);
+  } catch (err) {
+    return Promise.reject(err);
   }
   return new Promise((resolve, reject) => {
     zip.openReadStream(e.raw, (err, stream) => {
@@ -177,7 +193,12 @@ function readEntry(zip: yauzl.ZipFile, e: ArchiveEntry, limit: number, limits: A
         parts.push(d);
       });
       stream.on('error', (e2: unknown) => reject(classify(e2)));
-      stream.on('end', () => resolve(Buffer.concat(parts, n)));
+      stream.on('end', () => {
+        const out = Buffer.concat(parts, n);
+        // yauzl checks the size, not the CRC-32: a damaged entry must not pass as data
+        if ((crc32(out) >>> 0) !== e.raw.crc32 >>> 0) reject(new ApkError('truncated', `entry '${e.name}' fails its CRC-32 check: the archive is damaged`));
+        else resolve(out);
+      });
     });
   });
 }
@@ -190,12 +211,46 @@ function truncatedIfZipLike(e: ApkError, head: () => Buffer): ApkError {
   return new ApkError('truncated', 'the zip archive is truncated: it starts with a zip entry but its end (the central directory) is missing');
 }
 
-async function openWith(opener: (cb: (err: Error | null, zip: yauzl.ZipFile) => void) => void, limits: ArchiveLimits, head: () => Buffer): Promise<OpenArchive> {
+/**
+ * An entry of an archive held in memory, inflated in one call (zlib's inflateRawSync, output capped at the declared
+ * size) instead of through a stream: most of the time of a small APK otherwise. Same checks as yauzl's: the local
+ * header is where the central directory says, the data fits the file, the size and the CRC-32 match.
+ */
+function inflateInMemory(bytes: Buffer, e: ArchiveEntry): Buffer {
+  const raw = e.raw;
+  const lh = raw.relativeOffsetOfLocalHeader;
+  if (lh + 30 > bytes.length || bytes.readUInt32LE(lh) !== 0x04034b50) throw new ApkError('truncated', `entry '${e.name}' has no local header where the central directory says: the archive is damaged`);
+  if ((raw.generalPurposeBitFlag & 0x1) !== 0) throw new ApkError('unreadable', `entry '${e.name}' is encrypted`);
+  const start = lh + 30 + bytes.readUInt16LE(lh + 26) + bytes.readUInt16LE(lh + 28);
+  const end = start + e.compressedSize;
+  if (end > bytes.length) throw new ApkError('truncated', `entry '${e.name}' runs past the end of the archive: it is truncated`);
+  const data = bytes.subarray(start, end);
+  let out: Buffer;
+  if (raw.compressionMethod === 0) out = Buffer.from(data);
+  else if (raw.compressionMethod === 8) {
+    try {
+      out = inflateRawSync(data, { maxOutputLength: Math.max(1, e.uncompressedSize) });
+    } catch (err) {
+      throw new ApkError('truncated', `entry '${e.name}' does not inflate: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  } else throw new ApkError('unreadable', `entry '${e.name}' uses compression method ${raw.compressionMethod}, which APKs do not use`);
+  if (out.length !== e.uncompressedSize) throw new ApkError('truncated', `entry '${e.name}' inflates to ${out.length} bytes, not the ${e.uncompressedSize} its header declares`);
+  if ((crc32(out) >>> 0) !== raw.crc32 >>> 0) throw new ApkError('truncated', `entry '${e.name}' fails its CRC-32 check: the archive is damaged`);
+  return out;
+}
+
+async function openWith(opener: (cb: (err: Error | null, zip: yauzl.ZipFile) => void) => void, limits: ArchiveLimits, head: () => Buffer, bytes?: Buffer): Promise<OpenArchive> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => opener((err, z) => (err ? reject(truncatedIfZipLike(classify(err), head)) : resolve(z))));
   try {
     const entries = await listEntries(zip, limits);
     const summary = summarise(entries, limits);
-    return { entries, summary, read: (e, limit, what) => readEntry(zip, e, limit, limits, what), close: () => zip.close() };
+    const read = bytes === undefined
+      ? (e: ArchiveEntry, limit: number, what: string) => readEntry(zip, e, limit, limits, what)
+      : async (e: ArchiveEntry, limit: number, what: string) => {
+        checkBomb(e, limit, limits, what);
+        return inflateInMemory(bytes, e);
+      };
+    return { entries, summary, read, close: () => zip.close() };
   } catch (e) {
     zip.close();
     throw e;
@@ -220,7 +275,7 @@ export function openArchiveFile(path: string, limits: ArchiveLimits = DEFAULT_AR
 
 /** Opens a zip held in memory (an upload, an APK inside a zip of APKs). */
 export function openArchiveBuffer(bytes: Buffer, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<OpenArchive> {
-  return openWith((cb) => yauzl.fromBuffer(bytes, ZIP_OPTIONS, cb), limits, () => Buffer.concat([bytes.subarray(0, 4), Buffer.alloc(4)]));
+  return openWith((cb) => yauzl.fromBuffer(bytes, ZIP_OPTIONS, cb), limits, () => Buffer.concat([bytes.subarray(0, 4), Buffer.alloc(4)]), bytes);
 }
 
 /** The one AndroidManifest.xml entry at the archive's root; undefined when there is none. */

@@ -4,7 +4,7 @@
  * is an `ApkError` saying what is wrong with this APK.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { type AxmlElement, AxmlError, decodeAxml, looksLikeAxml } from '../manifest/axml.ts';
 import { type ManifestFacts, ManifestError, readManifest } from '../manifest/manifest.ts';
 import { ApkError, type ArchiveLimits, type ArchiveSummary, DEFAULT_ARCHIVE_LIMITS, MANIFEST_ENTRY, type OpenArchive, manifestEntry, openArchiveBuffer, openArchiveFile } from './archive.ts';
@@ -64,6 +64,7 @@ export async function readOpenApk(archive: OpenArchive, size: number, sha256: Pr
 
 /** Reads one APK. Throws `ApkError` when it cannot. */
 export async function readApkManifest(src: ApkSource, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<ApkReading> {
+  if ('path' in src && statSync(src.path).size <= limits.inMemoryBytes) return readApkManifest({ name: src.name, bytes: readFileSync(src.path) }, limits);
   if ('path' in src) {
     const hashing = sha256OfFile(src.path);
     hashing.catch(() => undefined);

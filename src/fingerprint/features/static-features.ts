@@ -35,6 +35,8 @@ export const PERMISSION_COLUMN_OF: ReadonlyMap<string, string> = new Map(
   PERMISSION_COLUMNS.map((c) => [NON_ANDROID_NAMES[c] ?? `android.permission.${c}`, lakeName(c)]),
 );
 
+const FLAG_COLUMNS: readonly string[] = PERMISSION_COLUMNS.map(lakeName);
+
 /** Static column values (numbers, and the two date strings) plus what the reader should know. */
 export interface StaticFeatures {
   features: Record<string, number | string>;
@@ -52,7 +54,7 @@ function distinctActions(cs: readonly Component[]): number {
 export function staticFeatures(r: ApkReading): StaticFeatures {
   const features: Record<string, number | string> = {};
   const warnings: string[] = [];
-  for (const c of PERMISSION_COLUMNS) features[lakeName(c)] = 0;
+  for (const c of FLAG_COLUMNS) features[c] = 0;
   const levels: Record<ProtectionLevel, number> = { normal: 0, dangerous: 0, signature: 0 };
   let flags = 0;
   let custom = 0;
