@@ -31,7 +31,7 @@ whose file name or package its own name starts with. Rows without a trace have e
   ).action(
     defineAction(async (ctx, args, opts) => {
       const [{ fingerprintInputs }, { writeRows }] = await Promise.all([import('../../fingerprint/fingerprint.ts'), import('../../fingerprint/output.ts')]);
-      const traces = ((opts.trace as string[] | undefined) ?? []).map((p) => resolve(p));
+      const traces = (opts.trace as string[] | undefined) ?? [];
       if (args.length === 0 && traces.length === 0) throw new DfpError('USAGE', 'give at least one APK, folder or zip of APKs, or --trace <strace output>');
       const labelText = opts.label === undefined ? undefined : String(opts.label).toLowerCase();
       if (labelText !== undefined && !(labelText in LABELS)) throw new DfpError('USAGE', `--label must be benign or malware (or 0/1), not '${String(opts.label)}'`);
