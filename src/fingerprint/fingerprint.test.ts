@@ -193,3 +193,23 @@ test('APKs over the in-memory size are read in place with the same result; a dam
     assert.match(r!.error!.message, /fails its CRC-32 check/);
   }
 });
+
+test('random damage to a whole APK (500 seeded mutations) gives a result per file, never a crash', { skip: missing }, async () => {
+  const { mulberry32 } = await import('../core/ml/prng.ts');
+  const good = readFileSync(apks.mixed!);
+  const rand = mulberry32(1616);
+  const file = join(dir, 'fuzz.apk');
+  let errors = 0;
+  for (let i = 0; i < 500; i++) {
+    const bytes = Buffer.from(good);
+    for (let k = 0, n = 1 + Math.floor(rand() * 6); k < n; k++) bytes[Math.floor(rand() * bytes.length)] = Math.floor(rand() * 256);
+    writeFileSync(file, rand() < 0.2 ? bytes.subarray(0, Math.floor(rand() * bytes.length)) : bytes);
+    const apps = await fingerprintInputs([file], []);
+    assert.equal(apps.length, 1, `mutation ${i}`);
+    if (apps[0]!.error) {
+      errors++;
+      assert.ok(apps[0]!.error.message.startsWith(`${file}: `), apps[0]!.error.message);
+    }
+  }
+  assert.ok(errors > 50, `only ${errors} of 500 damaged APKs were refused`);
+});

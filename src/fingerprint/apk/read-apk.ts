@@ -44,7 +44,8 @@ export function decodeManifest(bytes: Buffer): { root: AxmlElement; facts: Manif
     return { root, facts: readManifest(root) };
   } catch (e) {
     if (e instanceof AxmlError || e instanceof ManifestError) throw new ApkError('manifest_corrupt', `${MANIFEST_ENTRY} is damaged binary XML: ${e.message}`);
-    throw e;
+    // The decoder is pure and checks every offset; anything else it throws still comes from the bytes, not from dfp.
+    throw new ApkError('manifest_corrupt', `${MANIFEST_ENTRY} is damaged binary XML: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

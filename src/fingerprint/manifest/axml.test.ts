@@ -124,3 +124,26 @@ test('text XML and random bytes are not binary XML', () => {
   assert.throws(() => decodeManifest(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9])), (e: Error & { kind?: string }) => e.kind === 'manifest_corrupt');
   assert.throws(() => decodeAxml(Buffer.from([3, 0, 8, 0, 4, 0, 0, 0])), AxmlError, 'a document whose size is below its header');
 });
+
+test('random damage (3,000 seeded mutations and truncations) gives a reading or an ApkError, never anything else', { skip: missing }, async () => {
+  const { mulberry32 } = await import('../../core/ml/prng.ts');
+  const { ApkError } = await import('../apk/archive.ts');
+  const good = await mixed();
+  const rand = mulberry32(16);
+  let refused = 0;
+  for (let i = 0; i < 3000; i++) {
+    let bytes = Buffer.from(good);
+    for (let k = 0, n = 1 + Math.floor(rand() * 8); k < n; k++) {
+      const at = Math.floor(rand() * bytes.length);
+      bytes[at] = rand() < 0.5 ? Math.floor(rand() * 256) : [0, 0xff, 0x7f, 0x80][Math.floor(rand() * 4)]!;
+    }
+    if (rand() < 0.2) bytes = bytes.subarray(0, Math.floor(rand() * bytes.length));
+    try {
+      decodeManifest(bytes);
+    } catch (e) {
+      assert.ok(e instanceof ApkError, `mutation ${i}: ${e instanceof Error ? e.stack : String(e)}`);
+      refused++;
+    }
+  }
+  assert.ok(refused > 100, `only ${refused} of 3000 damaged documents were refused`);
+});
