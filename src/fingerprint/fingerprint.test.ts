@@ -213,3 +213,16 @@ test('random damage to a whole APK (500 seeded mutations) gives a result per fil
   }
   assert.ok(errors > 50, `only ${errors} of 500 damaged APKs were refused`);
 });
+
+test('uses-permission-sdk-23 requests count like uses-permission (androguard reads only the latter)', { skip: missing }, async () => {
+  const { buildApk } = await import('./testing/apks.ts');
+  const apk = buildApk(dir, 'sdk23', `<?xml version="1.0" encoding="utf-8"?>
+<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="org.dfp.sdk23">
+  <uses-permission-sdk-23 android:name="android.permission.CAMERA"/>
+  <uses-permission android:name="android.permission.INTERNET"/>
+  <uses-permission-sdk-23 android:name="android.permission.INTERNET"/>
+</manifest>
+`);
+  const f = ok(await fingerprintApk({ name: 'sdk23', path: apk })).features!;
+  assert.deepEqual([f.CAMERA, f.INTERNET, f.nr_permissions, f.dangerous, f.normal], [1, 1, 2, 1, 1]);
+});
