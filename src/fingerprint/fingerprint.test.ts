@@ -226,3 +226,20 @@ test('uses-permission-sdk-23 requests count like uses-permission (androguard rea
   const f = ok(await fingerprintApk({ name: 'sdk23', path: apk })).features!;
   assert.deepEqual([f.CAMERA, f.INTERNET, f.nr_permissions, f.dangerous, f.normal], [1, 1, 2, 1, 1]);
 });
+
+test('a trace no APK claims is an app of its own, said in a warning; a missing or empty trace is reported', { skip: missing }, async () => {
+  const other = join(dir, 'zzz.strace');
+  writeFileSync(other, '9 getuid() = 0\n');
+  const empty = join(dir, 'mixed-empty.strace');
+  writeFileSync(empty, 'nothing to see\n');
+  const apps = await fingerprintInputs([apks.mixed!, apks.minimal!], [other, empty, join(dir, 'gone.strace')]);
+  assert.equal(apps.length, 4);
+  const [m, n, orphan, gone] = apps;
+  assert.equal(ok(m).has_trace, false, 'the only trace named after it is empty');
+  assert.ok(m!.warnings.some((w) => /mixed-empty\.strace: no system calls in it: not strace output \(first line: 'nothing to see'\)/.test(w)), m!.warnings.join('\n'));
+  assert.equal(ok(n).has_trace, false);
+  assert.equal(ok(orphan).file, other);
+  assert.equal(orphan!.features!.getuid32, 1);
+  assert.ok(orphan!.warnings.some((w) => /no APK of this call matches this trace/.test(w)));
+  assert.equal(gone!.error?.reason, 'not_found');
+});
