@@ -13,7 +13,7 @@ import type { Progress } from '../core/progress.ts';
 import { ApkError, type ApkErrorKind, type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS, MANIFEST_ENTRY, openArchiveBuffer, openArchiveFile } from './apk/archive.ts';
 import { type ApkReading, type ApkSource, readApkManifest, readOpenApk, sha256OfFile } from './apk/read-apk.ts';
 import { staticFeatures } from './features/static-features.ts';
-import { type TraceCounts, parseStrace } from './trace/strace.ts';
+import { type TraceCounts, readStraceFile } from './trace/strace.ts';
 import { traceFeatures } from './trace/trace-features.ts';
 
 export type FingerprintErrorKind = ApkErrorKind | 'not_found' | 'trace_invalid';
@@ -69,10 +69,10 @@ export function fingerprintApk(src: ApkSource, traces: readonly ReadTrace[] = []
   return fromReading(src.name, () => readApkManifest(src, opts.limits ?? DEFAULT_ARCHIVE_LIMITS), traces);
 }
 
-/** Reads one strace output file. */
-export function readTrace(path: string): ReadTrace {
-  const counts = parseStrace(readFileSync(path, 'utf8'));
-  if (counts.calls.size === 0) throw new ApkError('unreadable', `no system calls in it: not strace output${counts.firstUnparsed !== undefined ? ` (first line: '${counts.firstUnparsed}')` : ''}`);
+/** Reads one strace output file; throws (with a message for the user) when it holds no system call. */
+export async function readTrace(path: string): Promise<ReadTrace> {
+  const counts = await readStraceFile(path);
+  if (counts.calls.size === 0) throw new Error(`no system calls in it: not strace output${counts.firstUnparsed !== undefined ? ` (first line: '${counts.firstUnparsed}')` : ''}`);
   return { name: path, counts };
 }
 
@@ -129,19 +129,20 @@ export async function fingerprintInputs(inputs: readonly string[], traces: reado
   opts.progress?.stop();
 
   // Traces: read each file once; a group (one --trace argument) that fails to read is reported, not dropped.
-  const groups = traceGroups(traces).map((g) => {
+  const groups: { arg: string; files: string[]; read: ReadTrace[]; problems: string[] }[] = [];
+  for (const g of traceGroups(traces)) {
     const read: ReadTrace[] = [];
     const problems: string[] = [];
     if (g.files.length === 0) problems.push(`${g.arg}: no such file or folder`);
     for (const f of g.files) {
       try {
-        read.push(readTrace(f));
+        read.push(await readTrace(f));
       } catch (e) {
         problems.push(`${f}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    return { ...g, read, problems };
-  });
+    groups.push({ ...g, read, problems });
+  }
   const readable = apps.filter((a) => !a.error);
   const claim = (g: (typeof groups)[number]): AppFingerprint | undefined => {
     if (readable.length === 1) return readable[0];

@@ -76,3 +76,19 @@ test('names map onto the ARM columns: aliases, syscall_N / SYS_N, unknowns repor
   assert.deepEqual(f.unknown, { lstat64: 2 });
   assert.ok(f.warnings.some((w) => /without a KronoDroid column.*lstat64 ×2/.test(w)), f.warnings.join('\n'));
 });
+
+test('a trace file is streamed line by line with the same counts as in memory, CR LF line ends too', async (t) => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { readStraceFile } = await import('./strace.ts');
+  const d = mkdtempSync(join(tmpdir(), 'dfp-strace-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  const file = join(d, 'big.strace');
+  // 200,000 lines: several stream chunks, so lines cut at chunk edges must still count once
+  writeFileSync(file, `${F_TT_T}${'77  12:00:01.000000 futex(0xabc, FUTEX_WAKE, 1) = 0 <0.000001>\r\n'.repeat(200_000)}`);
+  const streamed = await readStraceFile(file);
+  assert.equal(streamed.calls.get('futex'), 200_000);
+  assert.equal(streamed.unparsed, 0);
+  assert.deepEqual(Object.fromEntries(streamed.calls), { ...Object.fromEntries(parseStrace(F_TT_T).calls), futex: 200_000 });
+});

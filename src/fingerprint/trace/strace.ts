@@ -5,6 +5,8 @@
  * (`-C`), the table is the count and the lines are not added to it. Signals, exits and strace's own messages are not
  * calls; any other line that is not a call is counted as unparsed and reported.
  */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 export interface TraceCounts {
   /** Call name as strace printed it → times called. */
@@ -25,38 +27,66 @@ function bump(m: Map<string, number>, k: string, n: number): void {
   m.set(k, (m.get(k) ?? 0) + n);
 }
 
-/** Counts of one summary table's rows (the `total` row left out). */
-function readSummary(lines: readonly string[], start: number): Map<string, number> {
-  const calls = new Map<string, number>();
-  for (let i = start + 1; i < lines.length; i++) {
-    const t = lines[i]!.trim().split(/\s+/);
-    if (t.length === 0 || t[0] === '' || /^-+$/.test(t[0]!)) continue;
-    const name = t[t.length - 1]!;
-    if (name === 'total') break;
-    const nums = t.slice(0, -1);
-    if (nums.length < 3 || !nums.every((x) => /^\d+(\.\d+)?$/.test(x))) break;
-    // % time, seconds, usecs/call, calls[, errors]
-    const n = Number(nums.length >= 4 ? nums[3] : nums[2]);
-    bump(calls, name, n);
-  }
-  return calls;
-}
+/**
+ * Counts calls line by line, so a trace of any size is read in one pass without holding it in memory. Feed it every
+ * line (without its line end), then `result()`.
+ */
+export class StraceCounter {
+  private readonly lineCalls = new Map<string, number>();
+  private summary: Map<string, number> | undefined;
+  /** Inside a -c table: until its `total` row (or a line that is not a row). */
+  private inTable = false;
+  private unparsed = 0;
+  private firstUnparsed: string | undefined;
 
-/** Counts the calls in one strace output. */
-export function parseStrace(text: string): TraceCounts {
-  const lines = text.split(/\r?\n/);
-  const header = lines.findIndex((l) => SUMMARY_HEADER.test(l));
-  if (header >= 0) return { calls: readSummary(lines, header), shape: 'summary', unparsed: 0 };
-  const calls = new Map<string, number>();
-  let unparsed = 0;
-  let firstUnparsed: string | undefined;
-  for (const line of lines) {
+  push(line: string): void {
+    if (this.inTable) {
+      this.tableRow(line);
+      return;
+    }
+    if (SUMMARY_HEADER.test(line)) {
+      this.summary ??= new Map();
+      this.inTable = true;
+      return;
+    }
     const m = CALL.exec(line);
-    if (m) bump(calls, m[1]!, 1);
+    if (m) bump(this.lineCalls, m[1]!, 1);
     else if (!RESUMED.test(line) && !SKIP.test(line)) {
-      unparsed++;
-      firstUnparsed ??= line.slice(0, 120);
+      this.unparsed++;
+      this.firstUnparsed ??= line.slice(0, 120);
     }
   }
-  return { calls, shape: 'lines', unparsed, ...(firstUnparsed !== undefined ? { firstUnparsed } : {}) };
+
+  /** One row of the -c table: % time, seconds, usecs/call, calls[, errors], syscall. */
+  private tableRow(line: string): void {
+    const t = line.trim().split(/\s+/);
+    if (t[0] === '' || /^-+$/.test(t[0]!)) return;
+    const name = t[t.length - 1]!;
+    const nums = t.slice(0, -1);
+    if (name === 'total' || nums.length < 3 || !nums.every((x) => /^\d+(\.\d+)?$/.test(x))) {
+      this.inTable = false;
+      return;
+    }
+    bump(this.summary!, name, Number(nums.length >= 4 ? nums[3] : nums[2]));
+  }
+
+  result(): TraceCounts {
+    if (this.summary) return { calls: this.summary, shape: 'summary', unparsed: 0 };
+    return { calls: this.lineCalls, shape: 'lines', unparsed: this.unparsed, ...(this.firstUnparsed !== undefined ? { firstUnparsed: this.firstUnparsed } : {}) };
+  }
+}
+
+/** Counts the calls in one strace output held in memory. */
+export function parseStrace(text: string): TraceCounts {
+  const c = new StraceCounter();
+  for (const line of text.split(/\r?\n/)) c.push(line);
+  return c.result();
+}
+
+/** Counts the calls in an strace output file, streamed line by line (traces run to gigabytes). */
+export async function readStraceFile(path: string): Promise<TraceCounts> {
+  const c = new StraceCounter();
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of lines) c.push(line);
+  return c.result();
 }
