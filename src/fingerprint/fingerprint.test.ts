@@ -118,7 +118,10 @@ const axmlOf = async () => {
 
 test('not a zip', () => refused(hostile('not-zip.apk', 'hello, I am text\n'.repeat(10)), 'not_zip', /not a zip archive/));
 
-test('a missing file', () => refused(join(dir, 'nope.apk'), 'not_found', /no such file/));
+test('a missing file, and a folder without APKs', async () => {
+  await refused(join(dir, 'nope.apk'), 'not_found', /no such file/);
+  await refused(mkdtempSync(join(dir, 'empty-')), 'not_found', /no \.apk or \.zip file in this folder/);
+});
 
 test('a truncated zip', { skip: missing }, async () => {
   const whole = readFileSync(apks.mixed!);

@@ -88,14 +88,23 @@ function filesUnder(dir: string, keep: (name: string) => boolean): string[] {
 
 const isApkName = (n: string) => /\.(apk|zip)$/i.test(n);
 
-/** Expands the inputs into files: folders give their .apk and .zip files (recursively). Missing paths stay, to be reported. */
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Expands the inputs into files: folders give their .apk and .zip files (recursively). Missing paths, and folders
+ * without any such file, stay as they are, to be reported.
+ */
 export function expandInputs(inputs: readonly string[]): string[] {
   return inputs.flatMap((p) => {
-    try {
-      return statSync(p).isDirectory() ? filesUnder(p, isApkName) : [p];
-    } catch {
-      return [p];
-    }
+    if (!isDirectory(p)) return [p];
+    const found = filesUnder(p, isApkName);
+    return found.length ? found : [p];
   });
 }
 
@@ -123,6 +132,10 @@ export async function fingerprintInputs(inputs: readonly string[], traces: reado
   const apps: AppFingerprint[] = [];
   opts.progress?.start('fingerprint', files.length, 'files');
   for (const [i, file] of files.entries()) {
+    if (isDirectory(file)) {
+      apps.push(failed(file, 'not_found', 'no .apk or .zip file in this folder'));
+      continue;
+    }
     apps.push(...(await readInput(file, limits)));
     opts.progress?.update(i + 1);
   }
