@@ -78,9 +78,14 @@ test('a folder and a zip of APKs expand into their APKs, from memory', { skip: m
 test('an APK and its trace give a full row; several APKs pair traces by file name', { skip: missing }, async () => {
   const trace = join(dir, 'mixed.strace');
   writeFileSync(trace, '100  openat(AT_FDCWD, "/x", O_RDONLY) = 3\n100  read(3, "", 10) = 0\n100  close(3) = 0\n');
-  const apps = await fingerprintInputs([apks.mixed!, apks.minimal!], [trace]);
+  const decoy = join(dir, 'mixedup.strace'); // starts with "mixed" but is not "mixed" + separator: claims nothing
+  writeFileSync(decoy, '1 getuid() = 0\n');
+  const apps = await fingerprintInputs([apks.mixed!, apks.minimal!], [trace, decoy]);
+  assert.equal(apps.length, 3);
+  assert.equal(apps[2]!.file, decoy);
   const [m, n] = apps.map(ok);
   assert.equal(m!.has_trace, true);
+  assert.deepEqual(m!.traces, [trace]);
   assert.equal(m!.features!.nr_syscalls, 3);
   assert.equal(m!.features!.openat, 1);
   assert.equal(m!.features!.INTERNET, 1);

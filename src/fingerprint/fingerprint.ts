@@ -123,7 +123,8 @@ const stem = (file: string) => basename(file).replace(/\.(apk|zip)$/i, '');
 
 /**
  * Every app of the inputs, in input order. Traces pair with APKs: all of them with the one APK when there is only
- * one; otherwise a trace (file or folder) goes to the APK whose file stem or package its name starts with. A trace
+ * one; otherwise a trace (file or folder) goes to the APK whose file stem or package its name starts with, followed by
+ * `.`, `_` or `-` (the longest such match wins: app1.apk does not claim app10.strace). A trace
  * no APK claims, or traces given alone, make an app of their own (system-call columns only).
  */
 export async function fingerprintInputs(inputs: readonly string[], traces: readonly string[], opts: FingerprintOptions = {}): Promise<AppFingerprint[]> {
@@ -160,7 +161,14 @@ export async function fingerprintInputs(inputs: readonly string[], traces: reado
   const claim = (g: (typeof groups)[number]): AppFingerprint | undefined => {
     if (readable.length === 1) return readable[0];
     const name = basename(g.arg);
-    return readable.find((a) => name.startsWith(stem(a.file)) || (a.package !== undefined && a.package !== '' && name.startsWith(a.package)));
+    // the longest key that the name starts with, followed by a separator: app1.apk does not claim app10.strace
+    let best: { app: AppFingerprint; length: number } | undefined;
+    for (const a of readable) {
+      for (const key of [stem(a.file), a.package ?? '']) {
+        if (key !== '' && (name === key || /^[._-]/.test(name.slice(key.length))) && name.startsWith(key) && key.length > (best?.length ?? 0)) best = { app: a, length: key.length };
+      }
+    }
+    return best?.app;
   };
   const byApp = new Map<AppFingerprint, typeof groups>();
   const unclaimed: typeof groups = [];
