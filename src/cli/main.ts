@@ -11,6 +11,7 @@ import { registerDrift } from './commands/drift.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerExport } from './commands/export.ts';
 import { registerFeatures } from './commands/features.ts';
+import { registerFingerprint } from './commands/fingerprint.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerLake } from './commands/lake.ts';
 import { registerModels } from './commands/models.ts';
@@ -47,6 +48,7 @@ Every command takes --json (one JSON document on stdout) and -v (logs on stderr)
   registerDrift(program);
   registerExport(program);
   registerFeatures(program);
+  registerFingerprint(program);
   registerIngest(program);
   registerLake(program);
   registerModels(program);
