@@ -8,7 +8,7 @@ import { formatRate, markdownTable, writeSection } from '../lib/results.ts';
 import { appBody, sampleRows, writeModelDir } from '../../src/serve/testing/model.ts';
 import { compareValidators } from './validators.ts';
 import { exportWeights } from './weights.ts';
-import { freePort } from '../../tests/support/free-port.ts';
+import { freePort } from '../../src/testing/free-port.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WORK = join(ROOT, 'bench/.work/serve');

@@ -10,9 +10,9 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../../src/core/ml/prng.ts';
-import { ort } from '../../src/train/engine/session.ts';
+import { ort } from '../../src/engine/onnxruntime/index.ts';
 import { buildTrainStep } from '../../src/core/ml/graph/mlp.ts';
-import { Trainer } from '../../src/train/engine/trainer.ts';
+import { Trainer } from '../../src/train/trainer.ts';
 import { StepRunner } from '../../src/train/step-runner.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -15,7 +15,7 @@ import { literal, openDuckDb, queryRows } from '../engine/duckdb/connection.ts';
 import { csvText, headerFor, rowFor, shaOf } from '../ingest/testing.ts';
 import { type Harness, startHarness } from '../serve/testing/harness.ts';
 import { appBody, sampleRows, writeModelDir } from '../serve/testing/model.ts';
-import { ScoringModel } from '../train/scoring.ts';
+import { Scorer } from '../runtime/scorer.ts';
 
 const N = 1000;
 const home = mkdtempSync(join(tmpdir(), 'dfp-score-unlabelled-'));
@@ -74,12 +74,12 @@ function assertScores(rows: Record<string, unknown>[], key = 'sha256', idOf = (i
 
 before(async () => {
   await writeModelDir(modelDir, { kind: 'autoencoder', seed: 5 });
-  const model = await ScoringModel.load(modelDir);
+  const model = await Scorer.load(modelDir);
   try {
-    reference = Float32Array.from((await model.score(x)).score);
+    reference = Float32Array.from((await model.score(x)).scores);
     threshold = model.metadata.threshold;
   } finally {
-    await model.release();
+    await model.close();
   }
 });
 after(() => rmSync(home, { recursive: true, force: true }));

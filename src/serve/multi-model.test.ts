@@ -13,7 +13,7 @@ import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
 import { promote } from '../core/tracking/champion.ts';
 import { N_FEATURES } from '../core/scoring/features.ts';
 import { silentLogger } from '../log/logger.ts';
-import { openModel } from '../train/evaluate.ts';
+import { openModel } from '../runtime/open.ts';
 import { loadFileDataset } from '../train/data.ts';
 import { testConfig } from '../train/testing.ts';
 import { logModel } from '../tracking/log-model.ts';
@@ -191,9 +191,9 @@ describe('the real KronoDroid subset after `dfp run`', () => {
       const own = async (name: string) => {
         const { model, cleanup } = await openModel(config, `models:/${name}@production`);
         try {
-          return [...(await model.score(rows)).score].map((v) => model.flagged(v));
+          return [...(await model.score(rows)).scores].map((v) => model.flagged(v));
         } finally {
-          await model.release();
+          await model.close();
           await cleanup();
         }
       };

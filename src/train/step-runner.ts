@@ -3,7 +3,7 @@ import { names } from '../core/ml/graph/mlp.ts';
 import { initParams } from '../core/ml/init.ts';
 import type { TrainStepGraph } from '../core/ml/models/train-graph.ts';
 import { mulberry32 } from '../core/ml/prng.ts';
-import { openSession, ort } from './engine/session.ts';
+import { openSession, ort } from '../engine/onnxruntime/index.ts';
 
 export class StepRunner {
   lr: number;

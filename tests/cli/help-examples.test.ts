@@ -26,8 +26,8 @@ import { buildProgram } from '../../src/cli/main.ts';
 import { OFFLINE_HINT } from '../../src/ingest/source.ts';
 import { csvText, headerFor, rowFor, shaOf, writeTrainableCsv } from '../../src/ingest/testing.ts';
 import { DFP_BIN } from '../support/cli.ts';
-import { freePort } from '../support/free-port.ts';
-import { until } from '../support/until.ts';
+import { freePort } from '../../src/testing/free-port.ts';
+import { until } from '../../src/testing/until.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'dfp-help-examples-'));
 /** Where every example runs; `snapshot` holds it as it was after `dfp run`. */

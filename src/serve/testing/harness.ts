@@ -9,11 +9,11 @@ import { EmbeddedStore } from '../../tracking/embedded/store.ts';
 import { promote } from '../../core/tracking/champion.ts';
 import { logModel } from '../../tracking/log-model.ts';
 import { buildServeApp } from '../app.ts';
-import type { Schedule } from '../batcher.ts';
+import type { Schedule } from '../../runtime/batcher.ts';
 import { ServeMetrics } from '../metrics.ts';
-import { ModelHolder } from '../model-holder.ts';
-import { DirectoryModelSource } from '../sources/directory.ts';
-import { RegistryModelSource } from '../sources/registry.ts';
+import { ModelHolder } from '../../runtime/holder.ts';
+import { DirectoryModelSource } from '../../runtime/sources/directory.ts';
+import { RegistryModelSource } from '../../runtime/sources/registry.ts';
 import { type ModelDirOptions, writeModelDir } from './model.ts';
 
 export const MODEL_NAME = 'fingerprint';

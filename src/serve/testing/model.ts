@@ -8,13 +8,13 @@ import {
   buildAutoencoderInference,
   buildClassifierInference,
   classifierMlp,
-  errorStats,
   featureWeights,
   fitPreprocess,
 } from '../../core/ml/models/index.ts';
+import { errorStats } from '../../core/ml/explain/index.ts';
 import { mulberry32 } from '../../core/ml/prng.ts';
 import { N_FEATURES } from '../../core/scoring/features.ts';
-import { openSession, ort } from '../../train/engine/session.ts';
+import { openSession, ort } from '../../engine/onnxruntime/index.ts';
 
 export interface ModelDirOptions {
   kind?: 'autoencoder' | 'classifier';
