@@ -19,7 +19,7 @@ import { openSession, ort } from '../engine/onnxruntime/index.ts';
 import { ModelSession } from '../runtime/session.ts';
 import { type EpochRecord, type LoopResult, trainLoop } from './loop.ts';
 import { concatDatasets, shuffle, subset } from './split.ts';
-import { StepRunner } from './step-runner.ts';
+import { TrainStepRunner } from './step-runner.ts';
 
 export interface FitOptions {
   config: DfpConfig;
@@ -91,7 +91,7 @@ export async function fitAutoencoder(o: FitOptions): Promise<Fitted> {
   const mlp: MlpSpec = autoencoderMlp(F, mc);
   const B = Math.min(tc.batch_size, train.n);
   const graph = buildAutoencoderTrainStep({ pre, mlp, weights, batch: B });
-  const runner = await StepRunner.create(graph, { seed: tc.seed, lr: tc.lr, threads: tc.threads });
+  const runner = await TrainStepRunner.create(graph, { seed: tc.seed, lr: tc.lr, threads: tc.threads });
   const evalSession = await openSession(buildAutoencoderEval({ pre, mlp, weights }), { threads: tc.threads });
   const noise = mulberry32((tc.seed ^ 0x1b873593) >>> 0);
   try {
@@ -188,7 +188,7 @@ async function trainMember(c: ClassifierContext, z: Float32Array, y: Uint8Array,
   const yHeld = Uint8Array.from(held, (r) => y[r] as number);
   const B = Math.min(tc.batch_size, fit.length);
   const graph = buildClassifierTrainStep({ mlp: c.mlp, batch: B, weightDecay: mc.weight_decay });
-  const runner = await StepRunner.create(graph, { seed, lr: tc.lr, threads: tc.threads });
+  const runner = await TrainStepRunner.create(graph, { seed, lr: tc.lr, threads: tc.threads });
   try {
     const loop = await trainLoop({
       runner,

@@ -2,7 +2,7 @@
 import { type AdamConfig } from '../core/ml/graph/adam.ts';
 import { type LossKind, type MlpSpec, type ParamInfo, buildInference, buildTrainStep, dropoutLayers, names } from '../core/ml/graph/mlp.ts';
 import { initParams } from '../core/ml/init.ts';
-import { mulberry32 } from '../core/ml/prng.ts';
+import { dropoutMask, mulberry32 } from '../core/ml/prng.ts';
 import { type Feeds, openSession, ort } from '../engine/onnxruntime/index.ts';
 
 export interface TrainerOptions {
@@ -135,7 +135,7 @@ export class Trainer {
       if (!autoencoder && target) {
         feeds[names.target(i)] = new ort.Tensor('float32', target.subarray(i * batchSize * outW, (i + 1) * batchSize * outW), [batchSize, outW]);
       }
-      for (const d of this.dropout) feeds[names.mask(d.layer, i)] = new ort.Tensor('float32', this.mask(batchSize * d.width, d.p), [batchSize, d.width]);
+      for (const d of this.dropout) feeds[names.mask(d.layer, i)] = new ort.Tensor('float32', dropoutMask(this.rand, batchSize * d.width, d.p), [batchSize, d.width]);
     }
     this.stepBuf[0] = this.stepCount + 1;
     this.lrBuf[0] = this.lr;
@@ -190,13 +190,5 @@ export class Trainer {
       f[names.newV(info.name)] = new ort.Tensor('float32', into.v[k] as Float32Array, info.shape);
     });
     return f;
-  }
-
-  /** Inverted-dropout mask: 0 with probability p, else 1/(1-p), from the trainer's seeded stream. */
-  private mask(n: number, p: number): Float32Array {
-    const m = new Float32Array(n);
-    const keep = 1 / (1 - p);
-    for (let i = 0; i < n; i++) m[i] = this.rand() < p ? 0 : keep;
-    return m;
   }
 }

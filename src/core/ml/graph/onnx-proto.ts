@@ -71,12 +71,12 @@ export interface NodeSpec {
   name?: string;
 }
 export interface ValueSpec { name: string; dtype: DType; shape: (number | string)[] }
-export interface TensorSpec { name: string; dtype: DType; dims: number[]; data: Uint8Array }
+export interface InitializerSpec { name: string; dtype: DType; dims: number[]; data: Uint8Array }
 export interface ModelSpec {
   nodes: NodeSpec[];
   inputs: ValueSpec[];
   outputs: ValueSpec[];
-  initializers: TensorSpec[];
+  initializers: InitializerSpec[];
   opset: number;
   irVersion: number;
   graphName: string;
