@@ -14,7 +14,7 @@ export interface CommitSummary {
   metadata: Record<string, unknown>;
 }
 
-/** One step of `dfp run` as read from `<workspace>/runs/last-run.json` (see src/ui/README.md). */
+/** One step of `dfp run` as read from `<workspace>/runs/last-run.json` (see src/dashboard/README.md). */
 export interface PipelineStep {
   name: string;
   status: string;
