@@ -19,7 +19,7 @@ import { testConfig } from '../train/testing.ts';
 import { logModel } from '../tracking/log-model.ts';
 import { openTracking } from '../tracking/open.ts';
 import { type RunningServer, startServer } from './start.ts';
-import { appBody, sampleRows, writeModelDir } from './testing/model.ts';
+import { appBody, sampleRows, writeSampleModel } from './testing/model.ts';
 
 const DETECTOR = 'kronodroid_detector';
 const AUTOENCODER = 'kronodroid_autoencoder';
@@ -54,7 +54,7 @@ describe('two registered models, as `dfp run` leaves them (small self-made model
       for (const [name, kind] of [[DETECTOR, 'classifier'], [AUTOENCODER, 'autoencoder']] as const) {
         const dir = join(home, 'models', name);
         mkdirSync(dir, { recursive: true });
-        await writeModelDir(dir, { kind, seed: kind === 'classifier' ? 4 : 9 });
+        await writeSampleModel(dir, { kind, seed: kind === 'classifier' ? 4 : 9 });
         const run = await t.createRun({ experiment: 'serve-multi' });
         const logged = await logModel(t, run.runId, dir, { registeredModelName: name });
         await promote(t, name, logged.version!.version, 'production');
