@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const only = process.argv.slice(2);
-const suites = ['ingest', 'transform', 'features', 'train-engine', 'serve', 'score', 'dashboard'].filter((s) => only.length === 0 || only.includes(s));
+const suites = ['ingest', 'transform', 'features', 'train-engine', 'serve', 'score', 'dashboard', 'apk'].filter((s) => only.length === 0 || only.includes(s));
 let failed = 0;
 for (const suite of suites) {
   const script = join(ROOT, 'bench', suite, 'run.ts');

@@ -1,5 +1,5 @@
 // The dependency rules. The core (schema, config, domain types, interfaces, pure ML) imports nothing from adapters, the
-// CLI or servers, and no infrastructure library. Use cases never reach up into the CLI, the API or the dashboard. Test
+// CLI or servers, and no infrastructure library. Use cases (ingest … pipeline, drift, fingerprint) never reach up into the CLI, the API or the dashboard. Test
 // support stays with tests: product code never imports tests/ or a testing/ helper (npm does not ship them), and a
 // folder's testing/ helpers serve that folder only (src/testing/ serves all of src). The engine adapters are the only
 // importers of DuckDB and onnxruntime.
@@ -13,7 +13,7 @@ const root = resolve(import.meta.dirname, '..');
 /** Packages the core may use: pure libraries with no I/O to infrastructure. */
 const CORE_PACKAGES = new Set(['zod', 'yaml', 'onnx-proto', 'protobufjs', 'protobufjs/minimal.js', 'long']);
 /** Folders that carry out the use cases; they are driven by the presentation folders, never the other way round. */
-const USE_CASES = ['ingest', 'lake', 'transform', 'features', 'train', 'score', 'pipeline'];
+const USE_CASES = ['ingest', 'lake', 'transform', 'features', 'train', 'score', 'pipeline', 'drift', 'fingerprint'];
 const PRESENTATION = ['cli', 'serve', 'dashboard'];
 /** Infrastructure only src/engine/<adapter>/ may load. */
 const ENGINE_PACKAGES = [/^@duckdb\//, /^onnxruntime-node(\/|$)/];

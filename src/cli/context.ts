@@ -66,7 +66,9 @@ export function defineAction(handler: (ctx: CommandContext, args: string[], opts
       for (const o of overrides) parseOverride(o);
       const args = positional.filter((a) => !isOverrideLike(a));
       const own = command.registeredArguments.filter((a) => !a.variadic).length;
-      if (args.length > own) parseOverride(args[own]!);
+      // A command whose variadic argument is its own (files, not `[overrides...]`) takes any number of words.
+      const ownVariadic = command.registeredArguments.some((a) => a.variadic && a.name() !== 'overrides');
+      if (!ownVariadic && args.length > own) parseOverride(args[own]!);
       const loaded = loadConfig({ overrides });
       const verbose = opts.verbose ?? 0;
       const level = verbose >= 2 ? 'debug' : verbose === 1 ? 'info' : loaded.config.log.level;

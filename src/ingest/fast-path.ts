@@ -6,13 +6,15 @@
  * about a third of the cost. This module tries that pass and proves cleanliness afterwards; any doubt
  * returns undefined and the caller takes the general path, which names every bad row.
  */
-import { join } from 'node:path';
 import { KEY_COLUMN, LABEL_COLUMN } from '../core/kronodroid/schema.ts';
 import { messageOf } from '../core/errors.ts';
+import { classifyFault } from '../core/faults.ts';
 import { type DuckDBConnection, ident, literal, queryRows } from '../engine/duckdb/connection.ts';
 import { countRows, mergeTable, type MergeResult } from './merge.ts';
+import type { IngestPass } from './pass.ts';
 import type { FilePlan } from './plan.ts';
-import { normalisedSelect, problemExpr, readCsvSql } from './sql.ts';
+import type { RecordScan } from './record-scan.ts';
+import { normalisedSelect, problemExpr, readCsvSql, readParquetSql } from './sql.ts';
 import type { InputFile } from './types.ts';
 
 export interface FastFile {
@@ -25,30 +27,55 @@ export interface FastTable extends MergeResult {
   files: number[];
 }
 
-/** Message of the error the one-pass COPY raises at the first row with a problem. */
+/** Message of the error a one-pass read raises at the first row with a problem. */
 const NOT_CLEAN = 'dfp: not clean, take the staged path';
 
-/** Writes one file's rows, normalised, if it turns out clean; returns the row count or undefined. */
-async function writeClean(conn: DuckDBConnection, f: FastFile, index: number, out: string): Promise<number | undefined> {
-  if (f.file.format === 'parquet') return undefined;
-  const rejects = `fast_rejects_${index}`;
-  // No window, no sort: the scan, checks, casts and the Parquet writer all run on every core. The
-  // first row with a problem aborts the copy (error()), so a clean result needs no second count pass.
-  const scan = `${readCsvSql(f.file.path, f.file.format === 'csv.gz', f.plan, rejects, `fast_scans_${index}`)} s`;
-  const clean = `CASE WHEN (${problemExpr(f.plan)}) IS NULL THEN true ELSE CAST(error(${literal(NOT_CLEAN)}) AS BOOLEAN) END`;
-  try {
-    await conn.run(`COPY (SELECT ${normalisedSelect(f.plan, 's', f.file.name)} FROM ${scan} WHERE ${clean})
-      TO ${literal(out)} (FORMAT parquet, COMPRESSION zstd)`);
-  } catch (e) {
-    if (messageOf(e).includes(NOT_CLEAN)) return undefined;
-    throw e;
-  }
-  // Records the reader refused would be missing from the table without a word: the staged path names them.
-  const [refused] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM ${ident(rejects)}`);
-  if ((refused?.n ?? 0) > 0) return undefined;
-  return countRows(conn, out);
+/** True when a one-pass read stopped because a row had a problem (the staged path will name it). */
+export const stoppedNotClean = (e: unknown): boolean => messageOf(e).includes(NOT_CLEAN);
+
+/**
+ * One file's rows in the lake's shape, read in one pass with every check inline: the first row any check
+ * would quarantine aborts the query (error()). No window, no sort: the scan, checks, casts and a Parquet
+ * writer all run on every core. Records the CSV reader refuses land in the pass's one-pass rejects table
+ * and must be looked at afterwards: they are missing from the rows without a word.
+ */
+export function cleanRowsSql(pass: IngestPass, file: InputFile, index: number, plan: FilePlan): string {
+  const scan =
+    file.format === 'parquet'
+      ? `${readParquetSql(file.path, plan)} s`
+      : `${readCsvSql(file.path, file.format === 'csv.gz', plan, pass.onePassRejects(index), pass.onePassScans(index))} s`;
+  const problem = file.format === 'parquet' ? `COALESCE(s._pre, ${problemExpr(plan)})` : problemExpr(plan);
+  const clean = `CASE WHEN (${problem}) IS NULL THEN true ELSE CAST(error(${literal(NOT_CLEAN)}) AS BOOLEAN) END`;
+  return `SELECT ${normalisedSelect(plan, 's', file.name)} FROM ${scan} WHERE ${clean}`;
 }
 
+/** Number of records the CSV reader refused during file i's one-pass read. */
+export async function onePassRefused(pass: IngestPass, index: number): Promise<number> {
+  const [refused] = await queryRows<{ n: number }>(pass.conn, `SELECT count(*) AS n FROM ${ident(pass.onePassRejects(index))}`);
+  return refused?.n ?? 0;
+}
+
+/**
+ * Writes one CSV file's rows if it turns out clean; returns the row count, or undefined for the staged path:
+ * a row with a problem, a record the reader refused or stopped at, or a count that differs from dfp's own
+ * record scan (which runs alongside, and whose verdict is kept for the staged path).
+ */
+async function writeClean(pass: IngestPass, f: FastFile, index: number, scan: Promise<RecordScan>): Promise<number | undefined> {
+  if (f.file.format === 'parquet') return undefined;
+  const out = pass.onePassFile(index);
+  const write = pass.conn.run(`COPY (${cleanRowsSql(pass, f.file, index, f.plan)}) TO ${literal(out)} (FORMAT parquet, COMPRESSION zstd)`);
+  const [copied, scanned] = await Promise.allSettled([write, scan]);
+  for (const r of [copied, scanned]) {
+    // A full disk or an unwritable folder is the machine's fault: the staged path would only hit it again.
+    const fault = r.status === 'rejected' ? classifyFault(r.reason) : undefined;
+    if (fault?.code === 'STORAGE') throw fault;
+  }
+  // Whatever else stopped the reader (a problem row, a line end it cannot read), the staged path says properly.
+  if (copied.status === 'rejected' || scanned.status === 'rejected') return undefined;
+  if (scanned.value.needsCopy || (await onePassRefused(pass, index)) > 0) return undefined;
+  const rows = await countRows(pass.conn, out);
+  return rows === scanned.value.records ? rows : undefined;
+}
 /** True when a sha256 repeats across the new rows or carries another label in the lake. */
 async function keyProblems(conn: DuckDBConnection, files: string[], existing: string | undefined): Promise<boolean> {
   const incoming = `read_parquet([${files.map(literal).join(', ')}])`;
@@ -68,18 +95,18 @@ async function keyProblems(conn: DuckDBConnection, files: string[], existing: st
  * undefined when any file needs the general path.
  */
 export async function tryFastPath(
-  conn: DuckDBConnection,
+  pass: IngestPass,
   files: FastFile[],
-  dir: string,
   existing: (table: string) => Promise<string | undefined>,
+  scanOf: (index: number) => Promise<RecordScan>,
 ): Promise<{ tables: Map<string, FastTable>; rows: number[] } | undefined> {
+  const { conn } = pass;
   const outs: string[] = [];
   const rows: number[] = [];
   for (const [i, f] of files.entries()) {
-    const out = join(dir, `fast-${i}.parquet`);
-    const n = await writeClean(conn, f, i, out);
+    const n = await writeClean(pass, f, i, scanOf(i));
     if (n === undefined) return undefined;
-    outs.push(out);
+    outs.push(pass.onePassFile(i));
     rows.push(n);
   }
   const groups = [...new Set(files.map((f) => f.table))].sort().map((table) => {
@@ -99,7 +126,7 @@ export async function tryFastPath(
     const merged =
       parts.length === 1 && !lake
         ? { file: parts[0]!, rows: rows[idx[0]!]!, added: rows[idx[0]!]!, replaced: 0, unchanged: 0 }
-        : await mergeTable(conn, table, `SELECT * FROM read_parquet([${parts.map(literal).join(', ')}])`, lake, join(dir, `${table}.parquet`));
+        : await mergeTable(pass, table, `SELECT * FROM read_parquet([${parts.map(literal).join(', ')}])`, lake);
     tables.set(table, { ...merged, files: idx });
   }
   return { tables, rows };

@@ -8,21 +8,22 @@
  */
 import { KEY_COLUMN, LABEL_COLUMN, LINEAGE_COLUMNS, NORMALISED_COLUMNS } from '../core/kronodroid/schema.ts';
 import { type DuckDBConnection, ident, literal, queryRows } from '../engine/duckdb/connection.ts';
+import type { IngestPass } from './pass.ts';
+import { reasonSql } from './reasons.ts';
 import { normalisedSelect } from './sql.ts';
 import { type StagedFile, stagedFrom } from './stage.ts';
 
-const id = (name: string) => name.replace(/[^a-z0-9_]/gi, '_');
-
 export interface KeyProblems {
-  /** Table `dropped_<table>(file_index, rid, "column", reason, detail, sha256)`. */
+  /** The pass's `dropped` table of this lake table: `(file_index, rid, "column", reason, detail, sha256)`. */
   table: string;
   /** Dropped rows per file index (files without any are absent). */
   counts: Map<number, number>;
 }
 
-export async function findKeyProblems(conn: DuckDBConnection, table: string, files: StagedFile[], existing: string | undefined): Promise<KeyProblems> {
-  const keys = `keys_${id(table)}`;
-  const dropped = `dropped_${id(table)}`;
+export async function findKeyProblems(pass: IngestPass, table: string, files: StagedFile[], existing: string | undefined): Promise<KeyProblems> {
+  const { conn } = pass;
+  const keys = pass.keys(table);
+  const dropped = pass.dropped(table);
   const parts = files.map((f) => {
     const { from, rec } = stagedFrom(f);
     const sha = f.plan.byLake.get(KEY_COLUMN)!;
@@ -44,7 +45,7 @@ export async function findKeyProblems(conn: DuckDBConnection, table: string, fil
       FROM ${keys} WINDOW w AS (PARTITION BY sha256 ORDER BY file_index, rid))
     SELECT r.file_index, r.rid, r.sha256,
       CASE WHEN c.sha256 IS NOT NULL OR l.sha256 IS NOT NULL THEN ${literal(LABEL_COLUMN)} ELSE ${literal(KEY_COLUMN)} END AS "column",
-      CASE WHEN c.sha256 IS NOT NULL OR l.sha256 IS NOT NULL THEN 'label_conflict' ELSE 'duplicate' END AS reason,
+      CASE WHEN c.sha256 IS NOT NULL OR l.sha256 IS NOT NULL THEN ${reasonSql('label_conflict')} ELSE ${reasonSql('duplicate')} END AS reason,
       CASE
         WHEN c.sha256 IS NOT NULL THEN 'sha256 ' || r.sha256 || ' has different labels in this input; all its rows are held back'
         WHEN l.sha256 IS NOT NULL THEN 'label ' || r.label || ' conflicts with label ' || l.lake_label || ' already in the lake for this sha256'
@@ -78,36 +79,38 @@ export interface MergeResult {
 const ALL = NORMALISED_COLUMNS.map((c) => c.name);
 const DATA = ALL.filter((n) => !(LINEAGE_COLUMNS as readonly string[]).includes(n));
 
-/** Writes the merged table to `out` (Parquet, zstd, sorted by sha256). */
-export async function mergeTable(conn: DuckDBConnection, table: string, incoming: string, existing: string | undefined, out: string): Promise<MergeResult> {
-  const t = id(table);
+/** Writes the merged table to the pass's file for it (Parquet, zstd, sorted by sha256). */
+export async function mergeTable(pass: IngestPass, table: string, incoming: string, existing: string | undefined): Promise<MergeResult> {
+  const { conn } = pass;
+  const out = pass.tableFile(table);
+  const [inc, ex, changed] = [pass.incoming(table), pass.existing(table), pass.changed(table)];
   const copy = (select: string) => conn.run(`COPY (${select}) TO ${literal(out)} (FORMAT parquet, COMPRESSION zstd)`);
-  await conn.run(`CREATE VIEW incoming_${t} AS ${incoming}`);
+  await conn.run(`CREATE VIEW ${inc} AS ${incoming}`);
   if (!existing) {
-    await copy(`SELECT * FROM incoming_${t}`);
+    await copy(`SELECT * FROM ${inc}`);
     const rows = await countRows(conn, out);
     return { file: out, rows, added: rows, replaced: 0, unchanged: 0 };
   }
   // An older table may lack columns added to the schema since: they read as NULL.
   const have = new Set((await queryRows<{ name: string }>(conn, `SELECT name FROM parquet_schema(${literal(existing)})`)).map((r) => r.name));
   const cols = NORMALISED_COLUMNS.map(({ name, type }) => (have.has(name) ? `CAST(${ident(name)} AS ${type}) AS ${ident(name)}` : `CAST(NULL AS ${type}) AS ${ident(name)}`));
-  await conn.run(`CREATE VIEW existing_${t} AS SELECT ${cols.join(', ')} FROM read_parquet(${literal(existing)})`);
+  await conn.run(`CREATE VIEW ${ex} AS SELECT ${cols.join(', ')} FROM read_parquet(${literal(existing)})`);
   const data = DATA.map(ident).join(', ');
   // New or changed rows: whatever differs from the lake in any data column (lineage does not count).
-  await conn.run(`CREATE TABLE changed_${t} AS SELECT sha256 FROM (SELECT ${data} FROM incoming_${t} EXCEPT SELECT ${data} FROM existing_${t})`);
+  await conn.run(`CREATE TABLE ${changed} AS SELECT sha256 FROM (SELECT ${data} FROM ${inc} EXCEPT SELECT ${data} FROM ${ex})`);
   const [c] = await queryRows<{ changed: number; replaced: number; incoming: number }>(
     conn,
-    `SELECT (SELECT count(*) FROM changed_${t}) AS changed,
-       (SELECT count(*) FROM changed_${t} WHERE sha256 IN (SELECT sha256 FROM existing_${t})) AS replaced,
-       (SELECT count(*) FROM incoming_${t}) AS incoming`,
+    `SELECT (SELECT count(*) FROM ${changed}) AS changed,
+       (SELECT count(*) FROM ${changed} WHERE sha256 IN (SELECT sha256 FROM ${ex})) AS replaced,
+       (SELECT count(*) FROM ${inc}) AS incoming`,
   );
-  const changed = c?.changed ?? 0;
+  const nChanged = c?.changed ?? 0;
   const replaced = c?.replaced ?? 0;
-  const unchanged = (c?.incoming ?? 0) - changed;
-  if (changed === 0) return { file: existing, rows: await countRows(conn, existing), added: 0, replaced: 0, unchanged };
-  await copy(`SELECT * FROM existing_${t} WHERE sha256 NOT IN (SELECT sha256 FROM changed_${t})
-    UNION ALL SELECT * FROM incoming_${t} WHERE sha256 IN (SELECT sha256 FROM changed_${t}) ORDER BY sha256`);
-  return { file: out, rows: await countRows(conn, out), added: changed - replaced, replaced, unchanged };
+  const unchanged = (c?.incoming ?? 0) - nChanged;
+  if (nChanged === 0) return { file: existing, rows: await countRows(conn, existing), added: 0, replaced: 0, unchanged };
+  await copy(`SELECT * FROM ${ex} WHERE sha256 NOT IN (SELECT sha256 FROM ${changed})
+    UNION ALL SELECT * FROM ${inc} WHERE sha256 IN (SELECT sha256 FROM ${changed}) ORDER BY sha256`);
+  return { file: out, rows: await countRows(conn, out), added: nChanged - replaced, replaced, unchanged };
 }
 
 export async function countRows(conn: DuckDBConnection, parquet: string): Promise<number> {

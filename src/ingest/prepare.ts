@@ -10,21 +10,14 @@ import { dirname, join } from 'node:path';
 import { DfpError, messageOf } from '../core/errors.ts';
 import { defaultTableFor, type Layout } from '../core/kronodroid/schema.ts';
 import { type Progress, silentProgress } from '../core/progress.ts';
-import { type DuckDBConnection, type EngineOptions, literal, openDuckDb, queryRows } from '../engine/duckdb/connection.ts';
+import { type DuckDBConnection, type EngineOptions, literal, queryRows } from '../engine/duckdb/connection.ts';
+import { tryFastPath } from './fast-path.ts';
 import { readCsvHeader } from './header.ts';
 import { findKeyProblems, incomingSql, mergeTable } from './merge.ts';
+import { IngestPass } from './pass.ts';
 import { type FilePlan, planFile } from './plan.ts';
-import {
-  createQuarantine,
-  QUARANTINE_TABLE,
-  quarantineCounts,
-  quarantineDropped,
-  quarantineProblems,
-  quarantineRejects,
-  writeQuarantineCsv,
-  writeQuarantineTable,
-} from './quarantine.ts';
-import { tryFastPath } from './fast-path.ts';
+import { QUARANTINE_TABLE } from './quarantine.ts';
+import { type RecordScan, scanRecords } from './record-scan.ts';
 import { type StagedFile, stageFile } from './stage.ts';
 import type { InputFile, PreparedIngest, PreparedTable } from './types.ts';
 
@@ -46,23 +39,25 @@ export interface PrepareOptions {
 
 export async function prepareIngest(opts: PrepareOptions): Promise<PreparedIngest> {
   const progress = opts.progress ?? silentProgress;
-  await mkdir(opts.workDir, { recursive: true });
-  const conn = await openDuckDb(opts.engine);
+  const pass = await IngestPass.open(opts.workDir, opts.engine);
+  // dfp's own record count of each CSV file, started once and shared by both paths.
+  const scans = new Map<number, Promise<RecordScan>>();
   try {
-    // Spills of big sorts go next to the staging files, not to the system temp.
-    await conn.run(`SET temp_directory = ${literal(join(opts.workDir, 'duckdb-tmp'))}`);
-
     // Every header first: a file with missing columns refuses the whole ingest before any work.
     const plans: FilePlan[] = [];
-    for (const file of opts.files) plans.push(planFile(file.name, await headerOf(conn, file)));
+    for (const file of opts.files) plans.push(planFile(file.name, await headerOf(pass.conn, file)));
 
     const targets = opts.files.map((file, i) => ({ file, plan: plans[i]!, table: opts.table ?? defaultTableFor(plans[i]!.layout) }));
-    await createQuarantine(conn);
     const tables: Record<string, PreparedTable> = {};
     const layoutsOf = (idx: number[]) => [...new Set(idx.map((i) => plans[i]!.layout))].sort() as Layout[];
+    const scanOf = (i: number) => {
+      const t = targets[i]!;
+      if (!scans.has(i)) scans.set(i, scanRecords(t.file.path, { gzip: t.file.format === 'csv.gz', header: t.plan.columns.map((c) => c.header) }));
+      return scans.get(i)!;
+    };
 
     progress.start(`reading ${opts.files.length === 1 ? opts.files[0]!.name : `${opts.files.length} files`}`);
-    const fast = opts.onePass === false ? undefined : await tryFastPath(conn, targets, opts.workDir, opts.existing);
+    const fast = opts.onePass === false ? undefined : await tryFastPath(pass, targets, opts.existing, scanOf);
     progress.stop();
     let accepted: { accepted: number; rejected: number }[];
     if (fast) {
@@ -74,33 +69,34 @@ export async function prepareIngest(opts: PrepareOptions): Promise<PreparedInges
       for (const [i, t] of targets.entries()) {
         progress.start(`validating ${t.file.name}`, opts.files.length, 'files');
         progress.update(i);
-        staged.push(await stageFile(conn, t.file, i, t.plan, t.table, opts.workDir));
+        const scan = t.file.format === 'parquet' ? undefined : await scanOf(i);
+        staged.push(await stageFile(pass, t.file, i, t.plan, t.table, { scan }));
       }
       progress.stop();
       for (const f of staged) {
-        await quarantineRejects(conn, f);
-        await quarantineProblems(conn, f);
+        await pass.quarantine.addRejects(f);
+        await pass.quarantine.addProblems(f);
       }
       const byTable = new Map<string, StagedFile[]>();
       for (const f of staged) byTable.set(f.table, [...(byTable.get(f.table) ?? []), f]);
       for (const [table, files] of [...byTable.entries()].sort(([a], [b]) => a.localeCompare(b))) {
         progress.start(`merging ${table}`);
         const existing = await opts.existing(table);
-        const dropped = await findKeyProblems(conn, table, files, existing);
-        for (const f of files) await quarantineDropped(conn, f, dropped.table, dropped.counts.get(f.index) ?? 0);
-        const merged = await mergeTable(conn, table, incomingSql(files, dropped), existing, join(opts.workDir, `${table}.parquet`));
+        const dropped = await findKeyProblems(pass, table, files, existing);
+        for (const f of files) await pass.quarantine.addDropped(f, dropped.table, dropped.counts.get(f.index) ?? 0);
+        const merged = await mergeTable(pass, table, incomingSql(files, dropped), existing);
         tables[table] = { layouts: layoutsOf(files.map((f) => f.index)), loaded: merged.added + merged.replaced + merged.unchanged, ...merged };
         progress.stop();
       }
       accepted = staged.map((f) => ({ accepted: f.accepted, rejected: f.rejected }));
     }
 
-    const counts = await quarantineCounts(conn);
+    const counts = await pass.quarantine.counts();
     await mkdir(dirname(opts.quarantineCsv), { recursive: true });
-    await writeQuarantineCsv(conn, opts.quarantineCsv);
+    await pass.quarantine.writeCsv(opts.quarantineCsv);
     const qFile = join(opts.workDir, `${QUARANTINE_TABLE}.parquet`);
     const qExisting = await opts.existing(QUARANTINE_TABLE);
-    const qRows = await writeQuarantineTable(conn, qFile, qExisting, [...new Set(opts.files.map((f) => f.name))]);
+    const qRows = await pass.quarantine.writeLakeTable(qFile, qExisting, [...new Set(opts.files.map((f) => f.name))]);
 
     const files = targets.map((t, i) => {
       const quarantined = counts.byFile.get(i) ?? 0;
@@ -126,7 +122,9 @@ export async function prepareIngest(opts: PrepareOptions): Promise<PreparedInges
       files,
     };
   } finally {
-    conn.closeSync();
+    // A scan still running (the one-pass attempt gave up early) must finish before its folder goes.
+    await Promise.allSettled(scans.values());
+    pass.close();
   }
 }
 

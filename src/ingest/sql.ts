@@ -5,6 +5,7 @@
 import { DATE_FORMATS, DATE_SENTINEL, NORMALISED_COLUMNS } from '../core/kronodroid/schema.ts';
 import { ident, literal } from '../engine/duckdb/connection.ts';
 import type { ColumnPlan, FilePlan } from './plan.ts';
+import { reasonOf, reasonSql } from './reasons.ts';
 
 /** Staging column of a header position. */
 export const col = (c: ColumnPlan): string => `c${c.index}`;
@@ -30,6 +31,29 @@ export function dateExpr(field: string): string {
 }
 
 /**
+ * Whether a field is fine for its kind (SQL over the staging column `v`), or undefined for kinds nobody
+ * checks. Which reason a field that is not fine gets comes from the reasons table (reasons.ts).
+ */
+function fieldOk(c: ColumnPlan, v: string, max: string, purpose: FilePlan['purpose']): string | undefined {
+  switch (c.kind) {
+    case 'label':
+      return purpose === 'score' ? `(NULLIF(trim(${v}), '') IS NULL OR trim(${v}) IN ('0', '1'))` : `trim(${v}) IN ('0', '1')`;
+    case 'key':
+      return `trim(${v}) <> ''`;
+    case 'count':
+      return `(${v} >= 0 AND ${v} = trunc(${v}) AND ${v} <= ${max})`;
+    case 'number':
+      return `(${v} IS NULL OR (${v} = trunc(${v}) AND abs(${v}) <= ${max}))`;
+    case 'ratio':
+      return `(${v} IS NULL OR isfinite(${v}))`;
+    case 'date':
+      return `(NULLIF(trim(${v}), '') IS NULL OR ${parseDate(v)} IS NOT NULL)`;
+    default:
+      return undefined;
+  }
+}
+
+/**
  * The first problem of a row as `reason|header|value`, NULL when the row is fine. A single AND over all
  * columns decides "fine" (cheap, vectorised); the CASE that names the problem runs only for bad rows —
  * a 1,400-branch CASE over every row would cost several times the whole CSV parse.
@@ -40,58 +64,23 @@ export function problemExpr(plan: FilePlan): string {
   const countsByMax = new Map<string, string[]>();
   for (const c of plan.columns) {
     const v = col(c);
-    switch (c.kind) {
-      case 'label':
-        if (plan.purpose === 'score') {
-          // Scoring is for apps whose label nobody knows yet: an empty label passes (as NULL), a wrong one does not.
-          oks.push(`(NULLIF(trim(${v}), '') IS NULL OR trim(${v}) IN ('0', '1'))`);
-          whens.push(`WHEN NULLIF(trim(${v}), '') IS NOT NULL AND trim(${v}) NOT IN ('0', '1') THEN ${problem("'bad_label'", c, v)}`);
-        } else {
-          oks.push(`trim(${v}) IN ('0', '1')`);
-          whens.push(`WHEN NULLIF(trim(${v}), '') IS NULL THEN ${problem("'missing_label'", c, "''")}`);
-          whens.push(`WHEN trim(${v}) NOT IN ('0', '1') THEN ${problem("'bad_label'", c, v)}`);
-        }
-        break;
-      case 'key':
-        oks.push(`trim(${v}) <> ''`);
-        whens.push(`WHEN NULLIF(trim(${v}), '') IS NULL THEN ${problem("'missing_key'", c, "''")}`);
-        break;
-      case 'count': {
-        const max = maxFor(c);
-        const ok = `(${v} >= 0 AND ${v} = trunc(${v}) AND ${v} <= ${max})`;
-        // Fast test, ~3× cheaper over 474 columns: v = trunc(abs(v)) fails for negatives, fractions and
-        // NULL; the ceiling (NaN and ±inf compare above any number in DuckDB) is one greatest() per type.
-        oks.push(`${v} = trunc(abs(${v}))`);
-        (countsByMax.get(max) ?? countsByMax.set(max, []).get(max)!).push(v);
-        const reason = `(CASE WHEN ${v} IS NULL OR isnan(${v}) THEN 'non_numeric' WHEN ${v} < 0 THEN 'negative' WHEN ${v} > ${max} THEN 'out_of_range' ELSE 'not_integer' END)`;
-        whens.push(`WHEN ${ok} IS NOT TRUE THEN ${problem(reason, c, v)}`);
-        break;
-      }
-      case 'number': {
-        const max = maxFor(c);
-        const ok = `(${v} IS NULL OR (${v} = trunc(${v}) AND abs(${v}) <= ${max}))`;
-        oks.push(ok);
-        const reason = `(CASE WHEN isnan(${v}) THEN 'non_numeric' WHEN abs(${v}) > ${max} THEN 'out_of_range' ELSE 'not_integer' END)`;
-        whens.push(`WHEN ${ok} IS NOT TRUE THEN ${problem(reason, c, v)}`);
-        break;
-      }
-      case 'ratio':
-        oks.push(`(${v} IS NULL OR isfinite(${v}))`);
-        whens.push(`WHEN NOT isfinite(${v}) THEN ${problem("'non_numeric'", c, v)}`);
-        break;
-      case 'date': {
-        const ok = `(NULLIF(trim(${v}), '') IS NULL OR ${parseDate(v)} IS NOT NULL)`;
-        oks.push(ok);
-        whens.push(`WHEN NOT ${ok} THEN ${problem("'bad_date'", c, v)}`);
-        break;
-      }
-      default:
-        break;
+    const max = maxFor(c);
+    const ok = fieldOk(c, v, max, plan.purpose);
+    const reason = reasonOf(c.kind, { v, max, purpose: plan.purpose });
+    if (!ok || !reason) continue;
+    if (c.kind === 'count') {
+      // Fast test, ~3× cheaper over 474 columns: v = trunc(abs(v)) fails for negatives, fractions and
+      // NULL; the ceiling (NaN and ±inf compare above any number in DuckDB) is one greatest() per type.
+      oks.push(`${v} = trunc(abs(${v}))`);
+      (countsByMax.get(max) ?? countsByMax.set(max, []).get(max)!).push(v);
+    } else {
+      oks.push(ok);
     }
+    whens.push(`WHEN ${ok} IS NOT TRUE THEN ${problem(reason, c, v)}`);
   }
   for (const [max, vs] of countsByMax) oks.push(`greatest(${vs.join(', ')}) <= ${max}`);
   if (!whens.length) return 'CAST(NULL AS VARCHAR)';
-  return `CASE WHEN (${oks.join(' AND ')}) IS TRUE THEN NULL ELSE CASE ${whens.join(' ')} ELSE 'malformed||' END END`;
+  return `CASE WHEN (${oks.join(' AND ')}) IS TRUE THEN NULL ELSE CASE ${whens.join(' ')} ELSE ${reasonSql('malformed')} || '||' END END`;
 }
 
 /** Reader options shared by every CSV read; `columns` fixes names and types, so nothing is sniffed. */
@@ -113,7 +102,7 @@ export function readParquetSql(path: string, plan: FilePlan): string {
     const src = ident(c.header);
     if (c.readType === 'DOUBLE') {
       parts.push(`TRY_CAST(${src} AS DOUBLE) AS ${col(c)}`);
-      pre.push(`WHEN ${src} IS NOT NULL AND TRY_CAST(${src} AS DOUBLE) IS NULL THEN ${problem("'non_numeric'", c, src)}`);
+      pre.push(`WHEN ${src} IS NOT NULL AND TRY_CAST(${src} AS DOUBLE) IS NULL THEN ${problem(reasonSql('non_numeric'), c, src)}`);
     } else {
       parts.push(`CAST(${src} AS VARCHAR) AS ${col(c)}`);
     }

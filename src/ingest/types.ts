@@ -1,5 +1,6 @@
 /** @module Shapes passed between the ingest steps: input files, quarantine rows and the prepared result. */
 import type { Layout } from '../core/kronodroid/schema.ts';
+import type { QuarantineReason } from './reasons.ts';
 
 export type FileFormat = 'csv' | 'csv.gz' | 'parquet' | 'zip';
 
@@ -30,20 +31,6 @@ export interface QuarantineRow {
   sha256: string | null;
   raw: string | null;
 }
-
-export type QuarantineReason =
-  | 'field_count' // the record has more or fewer fields than the header
-  | 'malformed' // the CSV record cannot be read (unterminated quote, bad encoding)
-  | 'non_numeric' // a count is empty or not a number
-  | 'negative' // a count is below zero
-  | 'not_integer' // a count has a fraction
-  | 'out_of_range' // a count does not fit its integer type
-  | 'missing_label' // Malware is empty
-  | 'bad_label' // Malware is not 0 or 1
-  | 'missing_key' // sha256 is empty
-  | 'bad_date' // a date cannot be parsed
-  | 'label_conflict' // the same sha256 carries different labels (in the input or against the lake)
-  | 'duplicate'; // the same sha256 again with the same label: the first occurrence is kept
 
 export interface PreparedTable {
   /** Parquet file holding the whole merged table (the lake's own file when nothing changed: read it, never write it). */

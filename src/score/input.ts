@@ -12,12 +12,15 @@ import type { DfpConfig } from '../core/config/schema.ts';
 import { KEY_COLUMN, PASSTHROUGH_COLUMNS } from '../core/kronodroid/schema.ts';
 import { DfpError, messageOf } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
-import { type DuckDBConnection, ident, literal, queryRows } from '../engine/duckdb/connection.ts';
+import { type DuckDBConnection, literal, queryRows } from '../engine/duckdb/connection.ts';
 import { readCsvHeader } from '../ingest/header.ts';
 import { type FilePlan, type ScoringContract, planFile, requireScoringColumns } from '../ingest/plan.ts';
-import { QUARANTINE_COLUMNS, createQuarantine, quarantineCounts, quarantineProblems, quarantineRejects, writeQuarantineCsv } from '../ingest/quarantine.ts';
+import { cleanRowsSql, onePassRefused, stoppedNotClean } from '../ingest/fast-path.ts';
+import { IngestPass } from '../ingest/pass.ts';
+import { QUARANTINE_COLUMNS } from '../ingest/quarantine.ts';
+import { scanRecords } from '../ingest/record-scan.ts';
 import { resolveSource } from '../ingest/source.ts';
-import { normalisedSelect, problemExpr, readCsvSql, readParquetSql } from '../ingest/sql.ts';
+import { normalisedSelect } from '../ingest/sql.ts';
 import { stageFile, stagedFrom } from '../ingest/stage.ts';
 import type { InputFile } from '../ingest/types.ts';
 import { openLake } from '../lake/open.ts';
@@ -98,15 +101,14 @@ async function openFiles(o: OpenOptions): Promise<ScoreInput> {
   // Every header first: a file missing required columns refuses the whole input before any work (as in ingest).
   const plans: FilePlan[] = [];
   for (const file of resolved.files) plans.push(planFile(file.name, await headerOf(conn, file), o.scoring));
-  await createQuarantine(conn);
+  const pass = await IngestPass.on(conn, o.workDir);
   const shape = outputShape(plans);
   await writeFile(o.quarantineCsv, `${QUARANTINE_COLUMNS.join(',')}\n`);
   // Generated ids are record numbers, which only the staged path knows.
-  if (shape.key === ROW_ID) return openStaged(o, resolved.files, plans, shape);
+  if (shape.key === ROW_ID) return openStaged(o, pass, resolved.files, plans, shape);
   // Clean input, the common case: one streamed pass, checks inline, no staging file. Until the caller has
   // read it to the end and confirmed, nothing is known to be clean; a bad row aborts the stream (error()).
-  const parts = resolved.files.map((file, i) => onePassSelect(file, i, plans[i]!));
-  const csvRejects = resolved.files.flatMap((f, i) => (f.format === 'parquet' ? [] : [`onepass_rejects_${i}`]));
+  const parts = resolved.files.map((file, i) => cleanRowsSql(pass, file, i, plans[i]!));
   return {
     kind: 'file',
     ...shape,
@@ -115,32 +117,21 @@ async function openFiles(o: OpenOptions): Promise<ScoreInput> {
     quarantinedRows: 0,
     reasons: [],
     onePass: {
-      notClean: (e) => messageOf(e).includes(NOT_CLEAN),
+      notClean: stoppedNotClean,
       confirm: async () => {
-        // Records the CSV reader refused are missing from the stream without a word: the staged path names them.
-        for (const t of csvRejects) {
-          const [r] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM ${ident(t)}`);
-          if ((r?.n ?? 0) > 0) return false;
+        for (const [i, file] of resolved.files.entries()) {
+          if (file.format === 'parquet') continue;
+          // Records the CSV reader refused are missing from the stream without a word, and so are records it
+          // cannot see (a huge last line): dfp's record scan finds those. The staged path names them all.
+          if ((await onePassRefused(pass, i)) > 0) return false;
+          const scan = await scanRecords(file.path, { gzip: file.format === 'csv.gz' });
+          if (scan.needsCopy) return false;
         }
         return true;
       },
-      fallback: () => openStaged(o, resolved.files, plans, shape),
+      fallback: () => openStaged(o, pass, resolved.files, plans, shape),
     },
   };
-}
-
-/** Message of the error the one-pass stream raises at the first row with a problem. */
-const NOT_CLEAN = 'dfp score: not clean, take the staged path';
-
-/** One file's normalised rows, aborting at the first row any ingest check would quarantine. */
-function onePassSelect(file: InputFile, i: number, plan: FilePlan): string {
-  const scan =
-    file.format === 'parquet'
-      ? `${readParquetSql(file.path, plan)} s`
-      : `${readCsvSql(file.path, file.format === 'csv.gz', plan, `onepass_rejects_${i}`, `onepass_scans_${i}`)} s`;
-  const problem = file.format === 'parquet' ? `COALESCE(s._pre, ${problemExpr(plan)})` : problemExpr(plan);
-  const clean = `CASE WHEN (${problem}) IS NULL THEN true ELSE CAST(error(${literal(NOT_CLEAN)}) AS BOOLEAN) END`;
-  return `SELECT ${normalisedSelect(plan, 's', file.name)} FROM ${scan} WHERE ${clean}`;
 }
 
 /** The output's key and passthrough columns: the union of what the files have, in PASSTHROUGH_COLUMNS order. */
@@ -151,15 +142,14 @@ function outputShape(plans: FilePlan[]): { key: KeyColumn; passthrough: string[]
 }
 
 /** The general path: every file staged (small row groups: flat memory) so each bad row is quarantined by number. */
-async function openStaged(o: OpenOptions, files: InputFile[], plans: FilePlan[], shape: { key: KeyColumn; passthrough: string[] }): Promise<ScoreInput> {
-  const { conn } = o;
+async function openStaged(o: OpenOptions, pass: IngestPass, files: InputFile[], plans: FilePlan[], shape: { key: KeyColumn; passthrough: string[] }): Promise<ScoreInput> {
   const parts: string[] = [];
   let inputRows = 0;
   for (const [i, file] of files.entries()) {
     o.progress.start(`validating ${file.name}`);
-    const staged = await stageFile(conn, file, i, plans[i]!, 'score', o.workDir, { rowGroupSize: STAGE_ROW_GROUP });
-    await quarantineRejects(conn, staged);
-    await quarantineProblems(conn, staged);
+    const staged = await stageFile(pass, file, i, plans[i]!, 'score', { rowGroupSize: STAGE_ROW_GROUP });
+    await pass.quarantine.addRejects(staged);
+    await pass.quarantine.addProblems(staged);
     inputRows += staged.accepted + staged.rejected;
     const { from, rec } = stagedFrom(staged);
     // The row id is the record number the quarantine uses too, so an output row can be traced to its line.
@@ -167,8 +157,8 @@ async function openStaged(o: OpenOptions, files: InputFile[], plans: FilePlan[],
     parts.push(`SELECT ${normalisedSelect(staged.plan, 's', file.name)}${rowId} FROM ${from} WHERE s._problem IS NULL`);
     o.progress.stop();
   }
-  await writeQuarantineCsv(conn, o.quarantineCsv);
-  const counts = await quarantineCounts(conn);
+  await pass.quarantine.writeCsv(o.quarantineCsv);
+  const counts = await pass.quarantine.counts();
   return {
     kind: 'file',
     ...shape,

@@ -1,8 +1,9 @@
 // Lowers a dfp ONNX inference graph to the TFLite IR: Gemm/MatMul(+Add)(+Relu) become FULLY_CONNECTED, the rest maps op for op.
 import { DfpError } from '../../core/errors.ts';
-import { type OnnxConst, type OnnxGraph, type OnnxNode, constNumbers } from '../../core/ml/export/index.ts';
+import { attrNumbers, type OnnxConst, type OnnxGraph, type OnnxNode, constNumbers } from '../../core/ml/export/index.ts';
 import type { TfModel, TfOp, TfOptions, TfTensor } from './ir.ts';
 import type { TfActivation, TfOpName, TfType } from './schema.ts';
+import { lowerTreeEnsemble } from './trees.ts';
 
 const UNARY: Record<string, TfOpName> = {
   Relu: 'RELU', Sigmoid: 'LOGISTIC', Tanh: 'TANH', Exp: 'EXP', Log: 'LOG', Abs: 'ABS', Sqrt: 'SQRT', Neg: 'NEG',
@@ -10,7 +11,7 @@ const UNARY: Record<string, TfOpName> = {
 const BINARY: Record<string, TfOpName> = {
   Add: 'ADD', Sub: 'SUB', Mul: 'MUL', Div: 'DIV', Pow: 'POW', Max: 'MAXIMUM', Min: 'MINIMUM', Greater: 'GREATER', Less: 'LESS',
 };
-const HANDLED = ['Gemm', 'MatMul', 'ReduceSum', 'ReduceMean', 'Reshape', 'Flatten', 'Unsqueeze', 'Squeeze', 'Where', 'Identity', 'Clip', 'Transpose', 'Concat'];
+const HANDLED = ['Gemm', 'MatMul', 'ReduceSum', 'ReduceMean', 'Reshape', 'Flatten', 'Unsqueeze', 'Squeeze', 'Where', 'Identity', 'Clip', 'Transpose', 'Concat', 'TreeEnsembleRegressor'];
 /** Every ONNX op type the converter accepts, for error messages and docs. */
 export const SUPPORTED_ONNX_OPS: readonly string[] = [...HANDLED, ...Object.keys(UNARY), ...Object.keys(BINARY)].sort();
 
@@ -200,6 +201,14 @@ class Lowering {
       case 'Clip': return this.clip(n, y);
       case 'Transpose': return this.transpose(n, y);
       case 'Concat': return this.concat(n, y);
+      case 'TreeEnsembleRegressor':
+        if (n.domain !== 'ai.onnx.ml') fail(n, 'TreeEnsembleRegressor belongs to the ai.onnx.ml domain');
+        return lowerTreeEnsemble(n, y, {
+          value: (name) => ({ index: this.tensor(name, n), shape: this.sig(name, n) }),
+          constant: (name, shape, data) => this.constTensor(name, 'float32', shape, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)),
+          tensor: (name, type, shape) => this.out(name, type, shape),
+          emit: (op, inputs, outputs, options) => this.emit(op, inputs, outputs, options),
+        });
       default:
         throw new DfpError(
           'INPUT_INVALID',
@@ -302,7 +311,7 @@ class Lowering {
       const c = this.constOf(fromInput);
       if (!c) fail(n, `axes '${fromInput}' must be a constant`);
       axes = constNumbers(c);
-    } else if (Array.isArray(n.attrs.axes)) axes = n.attrs.axes;
+    } else axes = attrNumbers(n.attrs.axes);
     return axes?.map((a) => normAxis(a, rank, n));
   }
 
@@ -310,7 +319,7 @@ class Lowering {
     const fromInput = n.inputs[1];
     const c = fromInput ? this.constOf(fromInput) : undefined;
     if (c) return constNumbers(c).length;
-    return Array.isArray(n.attrs.axes) ? n.attrs.axes.length : 0;
+    return attrNumbers(n.attrs.axes)?.length ?? 0;
   }
 
   private reduce(n: OnnxNode, y: string): void {
@@ -393,7 +402,7 @@ class Lowering {
   private transpose(n: OnnxNode, y: string): void {
     const x = n.inputs[0] as string;
     const xs = this.sig(x, n);
-    const perm = Array.isArray(n.attrs.perm) ? n.attrs.perm : xs.map((_, i) => xs.length - 1 - i);
+    const perm = attrNumbers(n.attrs.perm) ?? xs.map((_, i) => xs.length - 1 - i);
     const p = this.constTensor(`${n.name}_perm`, 'int32', [perm.length], int32Bytes(perm));
     this.emit('TRANSPOSE', [this.tensor(x, n), p], [this.out(y, this.type(x, n), perm.map((i) => xs[i] as number))]);
   }

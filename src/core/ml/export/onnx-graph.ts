@@ -5,10 +5,18 @@ import { decodeModel } from '../graph/onnx-proto.ts';
 export type OnnxDtype = 'float32' | 'float64' | 'int32' | 'int64' | 'bool';
 /** A dimension: a number, or a symbolic name (the batch, usually 'N'). */
 export type OnnxDim = number | string;
-export type AttrVal = number | number[] | string;
+export type AttrVal = number | number[] | string | string[];
 
 export interface OnnxValue { name: string; dtype: OnnxDtype; shape: OnnxDim[] }
-export interface OnnxNode { opType: string; name: string; inputs: string[]; outputs: string[]; attrs: Record<string, AttrVal> }
+export interface OnnxNode { opType: string; name: string; inputs: string[]; outputs: string[]; attrs: Record<string, AttrVal>; domain?: string }
+
+/** A numeric list attribute, or undefined when absent or of another type. */
+export function attrNumbers(v: AttrVal | undefined): number[] | undefined {
+  return Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
+}
+
+/** Operator sets whose nodes dfp's exporters read: ONNX's own and the traditional-ML one (tree ensembles). */
+const DOMAINS = new Set(['', 'ai.onnx', 'ai.onnx.ml']);
 export interface OnnxConst { name: string; dtype: OnnxDtype; dims: number[]; values: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array }
 export interface OnnxGraph {
   opset: number;
@@ -21,9 +29,9 @@ export interface OnnxGraph {
 
 const DTYPES: Record<number, OnnxDtype> = { 1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool', 11: 'float64' };
 /** AttributeProto.AttributeType codes used by dfp graphs. */
-const ATTR = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
+const ATTR = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
-interface RawAttr { name?: string; type?: number; f?: number; i?: number; s?: number[]; floats?: number[]; ints?: number[] }
+interface RawAttr { name?: string; type?: number; f?: number; i?: number; s?: number[]; floats?: number[]; ints?: number[]; strings?: number[][] }
 interface RawNode { input?: string[]; output?: string[]; name?: string; op_type?: string; domain?: string; attribute?: RawAttr[] }
 interface RawTensor { dims?: number[]; data_type?: number; name?: string; raw_data?: number[] }
 interface RawValue { name?: string; type?: { tensor_type?: { elem_type?: number; shape?: { dim?: { dim_value?: number; dim_param?: string }[] } } } }
@@ -46,6 +54,7 @@ function attrValue(a: RawAttr): AttrVal {
     case ATTR.STRING: return new TextDecoder().decode(Uint8Array.from(a.s ?? []));
     case ATTR.FLOATS: return a.floats ?? [];
     case ATTR.INTS: return a.ints ?? [];
+    case ATTR.STRINGS: return (a.strings ?? []).map((b) => new TextDecoder().decode(Uint8Array.from(b)));
     default: throw new DfpError('INPUT_INVALID', `attribute '${a.name}' has type ${a.type}, which dfp's exporters do not read`);
   }
 }
@@ -90,10 +99,10 @@ export function readOnnxGraph(bytes: Uint8Array): OnnxGraph {
   const consts = new Map<string, OnnxConst>();
   for (const t of g.initializer ?? []) consts.set(t.name ?? '', constOf(t));
   const nodes = g.node.map((n, i): OnnxNode => {
-    if (n.domain) throw new DfpError('INPUT_INVALID', `node '${n.name ?? i}' uses op domain '${n.domain}'; only the default ONNX domain can be exported`);
+    if (!DOMAINS.has(n.domain ?? '')) throw new DfpError('INPUT_INVALID', `node '${n.name ?? i}' uses op domain '${n.domain}'; only ONNX's own and ai.onnx.ml can be exported`);
     const attrs: Record<string, AttrVal> = {};
     for (const a of n.attribute ?? []) attrs[a.name ?? ''] = attrValue(a);
-    return { opType: n.op_type ?? '', name: n.name || `${n.op_type}_${i}`, inputs: n.input ?? [], outputs: n.output ?? [], attrs };
+    return { opType: n.op_type ?? '', name: n.name || `${n.op_type}_${i}`, inputs: n.input ?? [], outputs: n.output ?? [], attrs, ...(n.domain ? { domain: n.domain } : {}) };
   });
   // Initializers listed as graph inputs (older exporters do that) are constants, not runtime inputs.
   const inputs = (g.input ?? []).map(valueOf).filter((v) => !consts.has(v.name));

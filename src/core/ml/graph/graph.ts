@@ -14,12 +14,15 @@ export type FloatType = 'float32' | 'float64';
 /** Backward rule: given the output gradient and which inputs need one, returns per-input gradients. */
 type Backward = (g: T, need: readonly boolean[]) => (T | undefined)[];
 interface TapeEntry { inputs: T[]; output: T; backward: Backward }
-interface PendingNode { opType: string; inputs: T[]; outputs: T[]; attrs?: Record<string, AttrValue> }
+interface PendingNode { opType: string; inputs: T[]; outputs: T[]; attrs?: Record<string, AttrValue>; domain?: string }
 
 /** ONNX opset emitted; onnxruntime 1.30 runs it on CPU, and it still has ReduceMean axes as an attribute. */
 export const OPSET = 17;
 /** IR version matching opset 17. */
 export const IR_VERSION = 8;
+/** The traditional-ML operator set and the version emitted (TreeEnsembleRegressor with float attributes). */
+export const ML_DOMAIN = 'ai.onnx.ml';
+export const ML_OPSET = 3;
 
 export interface GemmOpts { transA?: boolean; transB?: boolean; alpha?: number; beta?: number }
 
@@ -43,6 +46,16 @@ export class Graph {
   private node(opType: string, inputs: T[], shape: readonly Dim[], attrs?: Record<string, AttrValue>, dtype?: DType): T {
     const out = this.value(shape, dtype);
     this.nodes.push({ opType, inputs, outputs: [out], attrs });
+    return out;
+  }
+
+  /**
+   * A node of the traditional-ML operator set (ai.onnx.ml, version ML_OPSET), e.g. a tree ensemble: inference
+   * only (no gradient), output of the given shape and type.
+   */
+  mlOp(opType: string, inputs: T[], shape: readonly Dim[], attrs: Record<string, AttrValue>, dtype?: DType): T {
+    const out = this.value(shape, dtype);
+    this.nodes.push({ opType, inputs, outputs: [out], attrs, domain: ML_DOMAIN });
     return out;
   }
 
@@ -404,6 +417,7 @@ export class Graph {
       inputs: n.inputs.map((t) => t.name),
       outputs: n.outputs.map((t) => t.name),
       attrs: n.attrs,
+      ...(n.domain ? { domain: n.domain } : {}),
     }));
     const liveInputs = new Set<number>();
     for (const n of live) for (const t of n.inputs) liveInputs.add(t.id);
@@ -416,6 +430,7 @@ export class Graph {
         .filter((c) => liveInputs.has(c.t.id))
         .map((c) => ({ name: c.t.name, dtype: c.t.dtype, dims: c.dims, data: c.data })),
       opset: OPSET,
+      ...(live.some((n) => n.domain === ML_DOMAIN) ? { extraOpsets: [{ domain: ML_DOMAIN, version: ML_OPSET }] } : {}),
       irVersion: IR_VERSION,
       graphName,
     };

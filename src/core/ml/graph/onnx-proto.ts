@@ -14,6 +14,7 @@ message AttributeProto {
   optional TensorProto t = 5;
   repeated float floats = 7;
   repeated int64 ints = 8;
+  repeated bytes strings = 9;
 }
 message ValueInfoProto { optional string name = 1; optional TypeProto type = 2; }
 message NodeProto {
@@ -60,15 +61,17 @@ export const ONNX_DTYPE = { float32: 1, int64: 7, bool: 9, float64: 11 } as cons
 export type DType = keyof typeof ONNX_DTYPE;
 
 /** AttributeProto.AttributeType codes. */
-const ATTR = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
+const ATTR = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
-export type AttrValue = number | string | number[] | { int: number } | { ints: number[] };
+export type AttrValue = number | string | number[] | { int: number } | { ints: number[] } | { strings: string[] };
 export interface NodeSpec {
   opType: string;
   inputs: string[];
   outputs: string[];
   attrs?: Record<string, AttrValue>;
   name?: string;
+  /** Operator set of the node: '' (default) is ONNX's own, 'ai.onnx.ml' the traditional-ML operators. */
+  domain?: string;
 }
 export interface ValueSpec { name: string; dtype: DType; shape: (number | string)[] }
 export interface InitializerSpec { name: string; dtype: DType; dims: number[]; data: Uint8Array }
@@ -78,6 +81,8 @@ export interface ModelSpec {
   outputs: ValueSpec[];
   initializers: InitializerSpec[];
   opset: number;
+  /** Operator sets besides ONNX's own that nodes use, e.g. { domain: 'ai.onnx.ml', version: 3 }. */
+  extraOpsets?: { domain: string; version: number }[];
   irVersion: number;
   graphName: string;
 }
@@ -94,6 +99,7 @@ function encodeAttr(name: string, v: AttrValue): Record<string, unknown> {
   if (typeof v === 'string') return { name, type: ATTR.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: ATTR.FLOATS, floats: v };
   if ('int' in v) return { name, type: ATTR.INT, i: v.int };
+  if ('strings' in v) return { name, type: ATTR.STRINGS, strings: v.strings.map((x) => new TextEncoder().encode(x)) };
   return { name, type: ATTR.INTS, ints: v.ints };
 }
 
@@ -116,7 +122,7 @@ export function encodeModel(m: ModelSpec): Uint8Array {
     ir_version: m.irVersion,
     producer_name: 'dfp',
     producer_version: '0.1',
-    opset_import: [{ domain: '', version: m.opset }],
+    opset_import: [{ domain: '', version: m.opset }, ...(m.extraOpsets ?? [])],
     graph: {
       name: m.graphName,
       node: m.nodes.map((n, i) => ({
@@ -124,6 +130,7 @@ export function encodeModel(m: ModelSpec): Uint8Array {
         output: n.outputs,
         name: n.name ?? `${n.opType}_${i}`,
         op_type: n.opType,
+        ...(n.domain ? { domain: n.domain } : {}),
         attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => encodeAttr(k, v)),
       })),
       initializer: m.initializers.map((t) => ({ name: t.name, data_type: ONNX_DTYPE[t.dtype], dims: t.dims, raw_data: t.data })),
