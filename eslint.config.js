@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.dfp/', 'test-output/', 'bench/.work/', 'ui/dist/'] },
+  { ignores: ['node_modules/', 'dist/', '.dfp/', 'test-output/', 'bench/.work/', 'web/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -153,7 +153,7 @@ async function main(): Promise<void> {
   const worst = specs.reduce((a, b) => (percentile(cold[a.name]!, 90) >= percentile(cold[b.name]!, 90) ? a : b));
   const uniqueErrors = [...new Set(errors)];
   const body = [
-    `\`npm run bench:dashboard\`: the real \`dfp serve\` (scoring API + dashboard on one port, \`ui/dist\` build) on the e2e workspace`,
+    `\`npm run bench:dashboard\`: the real \`dfp serve\` (scoring API + dashboard on one port, \`web/dist\` build) on the e2e workspace`,
     `(\`dfp run\` on the real KronoDroid 2019 subset plus two registered models, \`tests/e2e/workspace.ts\`), Debian Chromium ${CHROMIUM} headless, loopback.`,
     `A load is navigation start → the page's data rendered (the element the e2e test waits for; \`performance.now()\` in the page).`,
     `Cold: a fresh Chromium profile (empty cache) per load; warm: a reload of the page in that profile right after.`,

@@ -5,10 +5,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { formatRate, markdownTable, writeSection } from '../lib/results.ts';
-import { appBody, sampleRows, writeModelDir } from '../../src/serve/testing/model.ts';
+import { appBody, sampleRows, writeSampleModel } from '../../src/serve/testing/model.ts';
 import { compareValidators } from './validators.ts';
 import { exportWeights } from './weights.ts';
-import { freePort } from '../../tests/support/free-port.ts';
+import { freePort } from '../../src/testing/free-port.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WORK = join(ROOT, 'bench/.work/serve');
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   let modelNote = `trained model ${modelDir}`;
   if (!modelDir || !existsSync(join(modelDir, 'model.onnx'))) {
     modelDir = join(WORK, 'model');
-    await writeModelDir(modelDir, { hidden: [256], latent: 64, seed: 11 });
+    await writeSampleModel(modelDir, { hidden: [256], latent: 64, seed: 11 });
     modelNote = 'generated model of the trained shape: 474-256-64-256-474 autoencoder (ReLU) with in-graph preprocessing, per-feature error output';
   }
   const weightsFile = join(WORK, 'weights.json');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTrainStep, names } from '../../src/core/ml/graph/mlp.ts';
 import { initParams } from '../../src/core/ml/init.ts';
-import { ort } from '../../src/train/engine/session.ts';
+import { ort } from '../../src/engine/onnxruntime/index.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);

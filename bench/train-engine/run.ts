@@ -10,10 +10,10 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../../src/core/ml/prng.ts';
-import { ort } from '../../src/train/engine/session.ts';
+import { ort } from '../../src/engine/onnxruntime/index.ts';
 import { buildTrainStep } from '../../src/core/ml/graph/mlp.ts';
-import { Trainer } from '../../src/train/engine/trainer.ts';
-import { StepRunner } from '../../src/train/step-runner.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+import { TrainStepRunner } from '../../src/train/step-runner.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3'; // Debian's python3-torch installs for the system interpreter, not pyenv's
@@ -84,7 +84,7 @@ async function timedRunner(steps: (n: number) => Promise<void>, stop: () => Prom
 /** The runner `dfp train` uses (src/train/step-runner.ts), one step per ORT call, on the same net. */
 async function stepRunnerRunner(threads: number): Promise<Runner> {
   const built = buildTrainStep({ spec: { sizes: SIZES, activations: ['relu', 'relu', 'relu', 'linear'] }, loss: 'mse', batch: BATCH, autoencoder: true });
-  const runner = await StepRunner.create({ bytes: built.bytes, params: built.params, dropout: [] }, { seed: 0, lr: 1e-3, threads });
+  const runner = await TrainStepRunner.create({ bytes: built.bytes, params: built.params, dropout: [] }, { seed: 0, lr: 1e-3, threads });
   const r = mulberry32(1);
   const pool = Float32Array.from({ length: 16 * BATCH * 480 }, () => r());
   let i = 0;
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
     const list: Contender[] = [
       { name: 'dfp, 1 step per run', start: () => dfpRunner(t, 1) },
       { name: `dfp, ${K} steps per run (stepMany)`, start: () => dfpRunner(t, K) },
-      { name: 'dfp train\'s StepRunner, 1 step per run', start: () => stepRunnerRunner(t) },
+      { name: 'dfp train\'s TrainStepRunner, 1 step per run', start: () => stepRunnerRunner(t) },
       ...(peerVersion === undefined ? [] : peerContenders(t, peerVersion)),
     ];
     const started: { row: Row; runner?: Runner }[] = [];

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { DfpError } from '../core/errors.ts';
 import type { TensorInfo } from './files.ts';
 import { exportOnnx, type OnnxExportMetadata } from './onnx/export-onnx.ts';
-import { maxAbsDiff, type NamedArray, openOrt } from './ort.ts';
+import { type GraphRunner, type NamedArray, openGraph } from '../engine/onnxruntime/index.ts';
+import { maxAbsDiff } from './parity.ts';
 import { sampleRows } from './sample.ts';
 import { evalTflite } from './tflite/eval.ts';
 import { exportTflite } from './tflite/export-tflite.ts';
@@ -41,21 +42,33 @@ export async function runExport(o: { onnxPath: string; format: ExportFormat; out
   let res: Omit<ExportResult, 'parity'>;
   let run: (feeds: Record<string, { shape: number[]; data: Float32Array }>) => Promise<NamedArray[]>;
   let reference: string;
-  if (o.format === 'onnx') {
-    const r = await exportOnnx(original, o.outDir, { name: o.name, ...(o.metadata ? { metadata: o.metadata } : {}) });
-    res = { format: 'onnx', path: r.path, opset: r.opset, inputs: r.inputs, outputs: r.outputs };
-    run = (await openOrt(new Uint8Array(readFileSync(r.path)))).run;
-    reference = 'onnxruntime';
-  } else {
-    const r = exportTflite(original, o.outDir, { name: o.name });
-    res = { format: 'tflite', path: r.path, ops: r.ops, inputs: r.inputs, outputs: r.outputs };
-    const model = readTflite(new Uint8Array(readFileSync(r.path)));
-    run = async (feeds) => evalTflite(model, feeds);
-    reference = 'dfp-tflite-reference';
+  // Sessions opened here are released before returning, whatever happens.
+  const graphs: GraphRunner[] = [];
+  const open = async (bytes: Uint8Array) => {
+    const g = await openGraph(bytes);
+    graphs.push(g);
+    return g;
+  };
+  let diff: number;
+  try {
+    if (o.format === 'onnx') {
+      const r = await exportOnnx(original, o.outDir, { name: o.name, ...(o.metadata ? { metadata: o.metadata } : {}) });
+      res = { format: 'onnx', path: r.path, opset: r.opset, inputs: r.inputs, outputs: r.outputs };
+      run = (await open(new Uint8Array(readFileSync(r.path)))).run;
+      reference = 'onnxruntime';
+    } else {
+      const r = exportTflite(original, o.outDir, { name: o.name });
+      res = { format: 'tflite', path: r.path, ops: r.ops, inputs: r.inputs, outputs: r.outputs };
+      const model = readTflite(new Uint8Array(readFileSync(r.path)));
+      run = async (feeds) => evalTflite(model, feeds);
+      reference = 'dfp-tflite-reference';
+    }
+    const feeds = feedsFor(res.inputs, o.rows);
+    const want = await (await open(original)).run(feeds);
+    diff = maxAbsDiff(want, await run(feeds));
+  } finally {
+    await Promise.all(graphs.map((g) => g.release()));
   }
-  const feeds = feedsFor(res.inputs, o.rows);
-  const want = await (await openOrt(original)).run(feeds);
-  const diff = maxAbsDiff(want, await run(feeds));
   if (!(diff <= TOLERANCE[o.format])) {
     throw new DfpError('INTERNAL', `the exported ${o.format} model (${res.path}) differs from the original by ${diff} (> ${TOLERANCE[o.format]}) on ${o.rows} generated rows; do not ship it, and report the model`);
   }

@@ -2,9 +2,8 @@
 // columns already as CSV text, and the raw feature vector in FEATURE_COLUMNS order (NaN where a value is
 // missing). DuckDB's streaming result hands over one vector chunk at a time, so memory stays flat whatever the
 // file size (no LIMIT/OFFSET rescans). The relation's columns were checked against the model when it was opened.
-import duckdb from '@duckdb/node-bindings';
 import { FEATURE_COLUMNS, NORMALISED_COLUMNS } from '../core/kronodroid/schema.ts';
-import { type DuckDBConnection, ident, literal, queryRows } from '../engine/duckdb/connection.ts';
+import { type DuckDBConnection, floatColumn, ident, literal, queryRows } from '../engine/duckdb/connection.ts';
 
 export interface Batch {
   n: number;
@@ -62,9 +61,7 @@ export async function* readBatches(conn: DuckDBConnection, relation: string, bat
       for (let i = 0; i < take; i++) batch.keys.push(String(keys.getItem(from + i) ?? ''));
       for (let i = 0; i < take; i++) batch.tails.push(String(tails.getItem(from + i) ?? ''));
       for (let j = 0; j < F; j++) {
-        // The column's FLOAT data as a typed-array view (DuckDB's flat vector memory): no per-value calls.
-        const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, j + 2), rows * 4);
-        const col = new Float32Array(bytes.buffer, bytes.byteOffset, rows);
+        const col = floatColumn(chunk, j + 2, rows);
         const x = batch.x;
         let at = batch.n * F + j;
         for (let i = from; i < from + take; i++, at += F) x[at] = col[i] as number;

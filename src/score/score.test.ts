@@ -1,4 +1,4 @@
-// `dfp score` on real and synthetic KronoDroid files: scores equal ScoringModel.score on the same rows (CSV and
+// `dfp score` on real and synthetic KronoDroid files: scores equal Scorer.score on the same rows (CSV and
 // Parquet, both layouts, lake table), bad rows quarantined with reasons and counts reconciled, flat memory.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,14 +8,13 @@ import { join, resolve } from 'node:path';
 import { before, test } from 'node:test';
 import { headerFor, rowFor, csvText } from '../ingest/testing.ts';
 import { queryRows, openDuckDb, literal } from '../engine/duckdb/connection.ts';
-import { explainRow } from '../core/ml/models/explain.ts';
 import { openLake } from '../lake/open.ts';
 import { runIngest } from '../ingest/ingest.ts';
 import { runTransform } from '../transform/run.ts';
 import { DEFAULT_PROJECT } from '../transform/defaults.ts';
 import { runTrain } from '../train/run.ts';
 import { loadFileDataset } from '../train/data.ts';
-import { ScoringModel } from './../train/scoring.ts';
+import { Scorer } from '../runtime/scorer.ts';
 import { testConfig } from '../train/testing.ts';
 import { synthesize } from '../synth/synthesize.ts';
 import { silentProgress } from '../core/progress.ts';
@@ -58,30 +57,40 @@ async function readOut(path: string): Promise<{ sha256: string; score: number; i
   }
 }
 
-/** Scores of the same file through the evaluate path (ingest normalisation → ScoringModel.score). */
+/** The top-k active features of one row's errors by a full sort: |z| descending, then name. */
+function fullSortTop(errors: Float32Array, stats: { mean: number[]; std: number[] }, columns: string[], active: boolean[], k: number): string[] {
+  return columns
+    .map((name, j) => ({ name, j, z: Math.abs((errors[j]! - stats.mean[j]!) / stats.std[j]!) }))
+    .filter((c) => active[c.j])
+    .sort((a, b) => b.z - a.z || a.name.localeCompare(b.name))
+    .slice(0, k)
+    .map((c) => c.name);
+}
+
+/** Scores of the same file through the evaluate path (ingest normalisation → Scorer.score). */
 async function reference(file: string): Promise<Map<string, { score: number; top: string[] }>> {
   const { data } = await loadFileDataset(file, config);
-  const model = await ScoringModel.load(modelDir);
+  const model = await Scorer.load(modelDir);
   try {
     const s = await model.score(data.x);
     const m = model.metadata;
     const out = new Map<string, { score: number; top: string[] }>();
     for (let i = 0; i < data.n; i++) {
       const F = m.preprocess.columns.length;
-      const top = m.error_stats && s.featureError ? explainRow(s.featureError.subarray(i * F, (i + 1) * F), m.error_stats, m.preprocess.columns, m.preprocess.active, m.top_k ?? 5).top.map((c) => c.feature) : [];
-      out.set(data.sha256[i] as string, { score: s.score[i] as number, top });
+      const top = m.error_stats && s.featureErrors ? fullSortTop(s.featureErrors.subarray(i * F, (i + 1) * F), m.error_stats, m.preprocess.columns, m.preprocess.active, m.top_k ?? 5) : [];
+      out.set(data.sha256[i] as string, { score: s.scores[i] as number, top });
     }
     return out;
   } finally {
-    await model.release();
+    await model.close();
   }
 }
 
 async function assertMatches(out: string, file: string): Promise<number> {
   const got = await readOut(out);
   const want = await reference(file);
-  const model = await ScoringModel.load(modelDir);
-  await model.release();
+  const model = await Scorer.load(modelDir);
+  await model.close();
   let checked = 0;
   for (const r of got) {
     const w = want.get(r.sha256);
@@ -95,7 +104,7 @@ async function assertMatches(out: string, file: string): Promise<number> {
   return checked;
 }
 
-test('dfp score: the real CSV (enhanced layout) to Parquet equals ScoringModel.score row for row', async (t) => {
+test('dfp score: the real CSV (enhanced layout) to Parquet equals Scorer.score row for row', async (t) => {
   if (!skipUnlessReal(t)) return;
   const out = join(home, 'real.parquet');
   const r = await runScore({ config, model: modelDir, input: REAL_2019, out });

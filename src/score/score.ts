@@ -7,8 +7,7 @@ import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError } from '../core/errors.ts';
 import { type Progress, silentProgress } from '../core/progress.ts';
 import { engineOptions, literal, openDuckDb } from '../engine/duckdb/connection.ts';
-import { openModel } from '../train/evaluate.ts';
-import { Explainer } from './explain.ts';
+import { openModel } from '../runtime/open.ts';
 import { type KeyColumn, ROW_ID, openInput } from './input.ts';
 import { readBatches } from './reader.ts';
 import { ScoreWriter, outputColumns, outputFormat } from './writer.ts';
@@ -27,7 +26,7 @@ export interface ScoreOptions {
   progress?: Progress;
 }
 
-export interface ScoreResult {
+export interface ScoreReport {
   out: string;
   format: 'csv' | 'parquet';
   quarantine: string;
@@ -66,7 +65,7 @@ function quarantineLine(spec: string, key: KeyColumn, id: string, score: number)
   return `${JSON.stringify(source)},${row},,non_finite_score,model score is ${score},${sha},score,\n`;
 }
 
-export async function runScore(o: ScoreOptions): Promise<ScoreResult> {
+export async function runScore(o: ScoreOptions): Promise<ScoreReport> {
   const t0 = performance.now();
   const progress = o.progress ?? silentProgress;
   const out = resolve(o.out);
@@ -90,7 +89,6 @@ export async function runScore(o: ScoreOptions): Promise<ScoreResult> {
     const columns = outputColumns(input.key, input.passthrough);
     const newWriter = () => new ScoreWriter(out, format, join(work, `${basename(out)}.csv`), columns);
     writer = newWriter();
-    const explainer = meta.kind === 'autoencoder' && meta.error_stats ? new Explainer(meta.error_stats, meta.preprocess.columns, meta.preprocess.active, meta.top_k ?? 5) : undefined;
     const scoreAll = async (relation: string, total: number | undefined): Promise<Tally> => {
       const t: Tally = { scored: 0, flagged: 0, nonFinite: 0 };
       progress.start('scoring', total, 'rows');
@@ -104,12 +102,12 @@ export async function runScore(o: ScoreOptions): Promise<ScoreResult> {
           const batch = got.value;
           next = batches.next();
           const s = await model.score(batch.x);
-          const tops = explainer && s.featureError ? explainer.csvFields(s.featureError, batch.n) : undefined;
+          const tops = model.explainer.csvFields(s, batch.n);
           let text = '';
           let bad = '';
           let written = 0;
           for (let i = 0; i < batch.n; i++) {
-            const score = s.score[i] as number;
+            const score = s.scores[i] as number;
             const key = batch.keys[i] as string;
             if (!Number.isFinite(score)) {
               // Never a crash and never a silent row: it goes to the quarantine with the reason.
@@ -167,7 +165,7 @@ export async function runScore(o: ScoreOptions): Promise<ScoreResult> {
       out,
       format,
       quarantine,
-      model: { kind: meta.kind, run_id: meta.run_id, dir: model.dir, threshold: meta.threshold },
+      model: { kind: meta.kind, run_id: meta.run_id ?? '', dir: model.source, threshold: meta.threshold },
       input: { spec: o.input, kind: input.kind, ...(input.commit ? { commit: input.commit } : {}) },
       columns: columns.map((c) => c.name),
       key: input.key,
@@ -186,7 +184,7 @@ export async function runScore(o: ScoreOptions): Promise<ScoreResult> {
   } finally {
     progress.stop();
     conn.closeSync();
-    await model.release();
+    await model.close();
     await cleanup();
     await rm(work, { recursive: true, force: true });
   }

@@ -14,8 +14,8 @@ import { N_FEATURES } from '../core/scoring/features.ts';
 import { literal, openDuckDb, queryRows } from '../engine/duckdb/connection.ts';
 import { csvText, headerFor, rowFor, shaOf } from '../ingest/testing.ts';
 import { type Harness, startHarness } from '../serve/testing/harness.ts';
-import { appBody, sampleRows, writeModelDir } from '../serve/testing/model.ts';
-import { ScoringModel } from '../train/scoring.ts';
+import { appBody, sampleRows, writeSampleModel } from '../serve/testing/model.ts';
+import { Scorer } from '../runtime/scorer.ts';
 
 const N = 1000;
 const home = mkdtempSync(join(tmpdir(), 'dfp-score-unlabelled-'));
@@ -73,13 +73,13 @@ function assertScores(rows: Record<string, unknown>[], key = 'sha256', idOf = (i
 }
 
 before(async () => {
-  await writeModelDir(modelDir, { kind: 'autoencoder', seed: 5 });
-  const model = await ScoringModel.load(modelDir);
+  await writeSampleModel(modelDir, { kind: 'autoencoder', seed: 5 });
+  const model = await Scorer.load(modelDir);
   try {
-    reference = Float32Array.from((await model.score(x)).score);
+    reference = Float32Array.from((await model.score(x)).scores);
     threshold = model.metadata.threshold;
   } finally {
-    await model.release();
+    await model.close();
   }
 });
 after(() => rmSync(home, { recursive: true, force: true }));

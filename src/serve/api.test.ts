@@ -11,7 +11,7 @@ import { SqliteOnlineStore } from '../features/online/embedded/sqlite-store.ts';
 import { OnlineFeatureService } from '../features/online/service.ts';
 import { type Harness, startHarness } from './testing/harness.ts';
 import { appBody, sampleRows } from './testing/model.ts';
-import { openSession, ort } from '../train/engine/session.ts';
+import { openSession, ort } from '../engine/onnxruntime/index.ts';
 import { readFileSync } from 'node:fs';
 
 const rows = sampleRows(8, 42);

@@ -8,7 +8,7 @@ import type { OnlineFeatureService } from '../features/online/service.ts';
 import { errorHandler } from './http-errors.ts';
 import { FeatureLookup } from './lookup.ts';
 import { ServeMetrics } from './metrics.ts';
-import type { ModelHolder } from './model-holder.ts';
+import type { ModelHolder } from '../runtime/holder.ts';
 import { ServedModels } from './model-set.ts';
 import { appFeaturesSchema, appPassthroughSchema, errorSchema, scoreResultSchema } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { N_FEATURES } from '../core/scoring/features.ts';
-import type { ScoreBatch } from '../core/scoring/scorer.ts';
-import { until } from '../../tests/support/until.ts';
-import { MicroBatcher } from './batcher.ts';
+import type { ScoreBatch } from '../core/ml/explain/explainer.ts';
+import { until } from '../testing/until.ts';
+import { MicroBatcher } from '../runtime/batcher.ts';
 import { type Harness, MODEL_NAME, startHarness } from './testing/harness.ts';
 import { appBody, sampleRows } from './testing/model.ts';
 
@@ -130,10 +130,10 @@ test('alias moves under concurrent load: no request dropped or failed, old-model
     // Expected score per (version, row), from each version's own session.
     const v1 = await h.source.load({ name: MODEL_NAME, version: '1' });
     const v2 = await h.source.load({ name: MODEL_NAME, version: '2' });
-    const { OrtScorer } = await import('./ort-scorer.ts');
+    const { Scorer } = await import('../runtime/scorer.ts');
     const expected = new Map<string, Float32Array>();
     for (const m of [v1, v2]) {
-      const s = await OrtScorer.open(m);
+      const s = await Scorer.open(m);
       expected.set(m.ref.version, (await s.score(x, 8)).scores);
       await s.close();
     }

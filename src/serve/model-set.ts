@@ -2,7 +2,7 @@
 // default), and optionally the fingerprint model beside it (serve.fingerprint_model, the autoencoder), whose
 // anomaly score and top features come with each answer. `?model=<name>` asks one of them alone.
 import { DfpError } from '../core/errors.ts';
-import type { ModelHolder, Served } from './model-holder.ts';
+import type { ModelHolder, Served } from '../runtime/holder.ts';
 
 export type ModelRole = 'primary' | 'fingerprint';
 

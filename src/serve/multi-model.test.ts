@@ -13,13 +13,13 @@ import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
 import { promote } from '../core/tracking/champion.ts';
 import { N_FEATURES } from '../core/scoring/features.ts';
 import { silentLogger } from '../log/logger.ts';
-import { openModel } from '../train/evaluate.ts';
+import { openModel } from '../runtime/open.ts';
 import { loadFileDataset } from '../train/data.ts';
 import { testConfig } from '../train/testing.ts';
 import { logModel } from '../tracking/log-model.ts';
 import { openTracking } from '../tracking/open.ts';
 import { type RunningServer, startServer } from './start.ts';
-import { appBody, sampleRows, writeModelDir } from './testing/model.ts';
+import { appBody, sampleRows, writeSampleModel } from './testing/model.ts';
 
 const DETECTOR = 'kronodroid_detector';
 const AUTOENCODER = 'kronodroid_autoencoder';
@@ -54,7 +54,7 @@ describe('two registered models, as `dfp run` leaves them (small self-made model
       for (const [name, kind] of [[DETECTOR, 'classifier'], [AUTOENCODER, 'autoencoder']] as const) {
         const dir = join(home, 'models', name);
         mkdirSync(dir, { recursive: true });
-        await writeModelDir(dir, { kind, seed: kind === 'classifier' ? 4 : 9 });
+        await writeSampleModel(dir, { kind, seed: kind === 'classifier' ? 4 : 9 });
         const run = await t.createRun({ experiment: 'serve-multi' });
         const logged = await logModel(t, run.runId, dir, { registeredModelName: name });
         await promote(t, name, logged.version!.version, 'production');
@@ -191,9 +191,9 @@ describe('the real KronoDroid subset after `dfp run`', () => {
       const own = async (name: string) => {
         const { model, cleanup } = await openModel(config, `models:/${name}@production`);
         try {
-          return [...(await model.score(rows)).score].map((v) => model.flagged(v));
+          return [...(await model.score(rows)).scores].map((v) => model.flagged(v));
         } finally {
-          await model.release();
+          await model.close();
           await cleanup();
         }
       };

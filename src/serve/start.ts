@@ -9,12 +9,12 @@ import { openOnlineStore } from '../features/online/open.ts';
 import { OnlineFeatureService } from '../features/online/service.ts';
 import { RegistryStore } from '../features/registry/store.ts';
 import { openTracking } from '../tracking/open.ts';
-import { uiPlugin } from '../ui/plugin.ts';
+import { dashboardPlugin } from '../dashboard/plugin.ts';
 import { buildServeApp } from './app.ts';
 import { ServeMetrics } from './metrics.ts';
-import { type HolderOptions, ModelHolder } from './model-holder.ts';
-import { DirectoryModelSource } from './sources/directory.ts';
-import { RegistryModelSource } from './sources/registry.ts';
+import { type HolderOptions, ModelHolder } from '../runtime/holder.ts';
+import { DirectoryModelSource } from '../runtime/sources/directory.ts';
+import { RegistryModelSource } from '../runtime/sources/registry.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -108,7 +108,7 @@ export async function startServer(config: DfpConfig, o: { host?: string; port?: 
       logger: o.log,
     });
     // The dashboard (pages at /, its data under /api/ui) rides on the same server and port.
-    await app.register(uiPlugin, { config });
+    await app.register(dashboardPlugin, { config });
     const host = o.host ?? s.host;
     await app.listen({ host, port: o.port ?? s.port });
     const addr = app.server.address();

@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import YAML from 'yaml';
 import { DfpError } from '../core/errors.ts';
 import { decodeModel } from '../core/ml/index.ts';
+import { MODEL_FILES } from '../core/ml/models/metadata.ts';
 import {
   MODEL_ENV_FILES,
   type ModelSignature,
@@ -23,13 +24,13 @@ import {
 } from '../core/tracking/index.ts';
 
 export interface ModelFiles {
-  /** The ONNX graph: a file path or its bytes. Stored as model.onnx. */
+  /** The ONNX graph: a file path or its bytes. Stored as MODEL_FILES.onnx. */
   onnx: string | Uint8Array;
-  /** Preprocessing metadata (feature order, scaling): a JSON file path or the object. Stored as preprocessing.json. */
+  /** Preprocessing metadata (feature order, scaling): a JSON file path or the object. Stored as MODEL_FILES.metadata. */
   preprocessing?: string | Record<string, unknown>;
-  /** Model card: a Markdown file path. Stored as model_card.md. */
+  /** Model card: a Markdown file path. Stored as MODEL_FILES.card. */
   modelCard?: string;
-  /** Plot files (PNG, SVG, HTML). Stored under plots/. */
+  /** Plot files (PNG, SVG, HTML). Stored under MODEL_FILES.plots. */
   plots?: string[];
 }
 
@@ -79,11 +80,11 @@ function filesFromDir(dir: string): ModelFiles {
   const onnx = names.filter((n) => n.endsWith('.onnx'));
   if (onnx.length !== 1) throw new DfpError('INPUT_INVALID', `${dir} must hold exactly one .onnx file (found ${onnx.length})`);
   const pick = (...cands: string[]) => cands.map((c) => join(dir, c)).find((p) => existsSync(p));
-  const plotsDir = join(dir, 'plots');
+  const plotsDir = join(dir, MODEL_FILES.plots);
   return {
     onnx: join(dir, onnx[0]!),
-    preprocessing: pick('preprocessing.json'),
-    modelCard: pick('model_card.md', 'MODEL_CARD.md', 'README.md'),
+    preprocessing: pick(MODEL_FILES.metadata),
+    modelCard: pick(MODEL_FILES.card, 'MODEL_CARD.md', 'README.md'),
     plots: existsSync(plotsDir) ? readdirSync(plotsDir).map((n) => join(plotsDir, n)) : names.filter((n) => /\.(png|svg|html)$/i.test(n)).map((n) => join(dir, n)),
   };
 }
@@ -95,15 +96,15 @@ export async function logModel(t: Tracking, runId: string, input: string | Model
   const stage = mkdtempSync(join(tmpdir(), 'dfp-model-'));
   try {
     const onnx = typeof files.onnx === 'string' ? readFileSync(files.onnx) : files.onnx;
-    writeFileSync(join(stage, 'model.onnx'), onnx);
+    writeFileSync(join(stage, MODEL_FILES.onnx), onnx);
     if (files.preprocessing !== undefined) {
-      if (typeof files.preprocessing === 'string') copyFileSync(files.preprocessing, join(stage, 'preprocessing.json'));
-      else writeFileSync(join(stage, 'preprocessing.json'), `${JSON.stringify(files.preprocessing, null, 2)}\n`);
+      if (typeof files.preprocessing === 'string') copyFileSync(files.preprocessing, join(stage, MODEL_FILES.metadata));
+      else writeFileSync(join(stage, MODEL_FILES.metadata), `${JSON.stringify(files.preprocessing, null, 2)}\n`);
     }
-    if (files.modelCard) copyFileSync(files.modelCard, join(stage, 'model_card.md'));
+    if (files.modelCard) copyFileSync(files.modelCard, join(stage, MODEL_FILES.card));
     if (files.plots?.length) {
-      mkdirSync(join(stage, 'plots'));
-      for (const p of files.plots) copyFileSync(p, join(stage, 'plots', basename(p)));
+      mkdirSync(join(stage, MODEL_FILES.plots));
+      for (const p of files.plots) copyFileSync(p, join(stage, MODEL_FILES.plots, basename(p)));
     }
     for (const [name, text] of Object.entries(MODEL_ENV_FILES)) writeFileSync(join(stage, name), text);
     const signature = opts.signature ?? signatureOf(onnx);
@@ -119,7 +120,7 @@ export async function logModel(t: Tracking, runId: string, input: string | Model
 }
 
 export interface FetchedModel {
-  /** Local model directory (holds MLmodel and model.onnx). */
+  /** Local model directory (holds MLmodel and the MODEL_FILES). */
   dir: string;
   onnxPath: string;
   mlmodel: Record<string, unknown>;
@@ -134,6 +135,6 @@ export async function fetchModel(t: Tracking, uri: string, destDir: string): Pro
   const mlPath = join(dir, 'MLmodel');
   if (!existsSync(mlPath)) throw new DfpError('INPUT_INVALID', `${uri} (run ${r.runId}, ${r.artifactPath}) is not a model directory: no MLmodel file`);
   const mlmodel = YAML.parse(readFileSync(mlPath, 'utf8')) as Record<string, unknown>;
-  const data = ((mlmodel.flavors as Record<string, { data?: string }> | undefined)?.onnx?.data ?? 'model.onnx') as string;
+  const data = ((mlmodel.flavors as Record<string, { data?: string }> | undefined)?.onnx?.data ?? MODEL_FILES.onnx) as string;
   return { dir, onnxPath: join(dir, data), mlmodel, runId: r.runId, ...(r.version ? { version: r.version } : {}) };
 }

@@ -11,7 +11,8 @@ import { buildClassifierInference, classifierMlp, classifierReference } from '..
 import { derivedWidth, fitDerived } from '../core/ml/models/derived.ts';
 import { fitPreprocess } from '../core/ml/models/preprocess.ts';
 import { silentProgress } from '../core/progress.ts';
-import { maxAbsDiff, openOrt } from '../export/ort.ts';
+import { openGraph } from '../engine/onnxruntime/index.ts';
+import { maxAbsDiff } from '../export/parity.ts';
 import { litertAvailable, runLitertMany } from '../export/testing/litert.ts';
 import { exportTflite } from '../export/tflite/export-tflite.ts';
 import { fitClassifier } from './fit.ts';
@@ -48,7 +49,7 @@ test('derived features + 3-member ensemble: exported graph on raw rows equals th
   for (const scale of ['standard', 10] as const) {
     const m = model(scale);
     const x = probeRows();
-    const ort = await openOrt(buildClassifierInference(m));
+    const ort = await openGraph(buildClassifierInference(m));
     const got = (await ort.run({ x: { shape: [x.length / F, F], data: x } }))[0]!.data;
     const want = classifierReference(m, x);
     for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-5, `${scale} row ${i}: ${got[i]} vs ${want[i]}`);
@@ -65,7 +66,7 @@ test('derived + ensemble classifier converts to TFLite with supported ops; LiteR
   const x = probeRows();
   const n = x.length / F;
   const lite = runLitertMany([{ model: r.path, inputs: { x: { shape: [n, F], data: x } }, delegates: false }]);
-  const ort = await (await openOrt(bytes)).run({ x: { shape: [n, F], data: x } });
+  const ort = await (await openGraph(bytes)).run({ x: { shape: [n, F], data: x } });
   const d = maxAbsDiff(ort, lite[0]?.outputs ?? []);
   assert.ok(d <= 1e-4, `max abs diff ${d}`);
 });

@@ -8,7 +8,7 @@ import { DfpError } from '../core/errors.ts';
 import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
 import { classificationMetrics } from '../core/ml/eval/index.ts';
 import { silentProgress } from '../core/progress.ts';
-import { openSession, ort } from './engine/session.ts';
+import { openSession, ort } from '../engine/onnxruntime/index.ts';
 import { fitClassifier, stratifiedFolds } from './fit.ts';
 import { concatDatasets, subset } from './split.ts';
 import { synthDataset, testConfig } from './testing.ts';

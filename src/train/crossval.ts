@@ -12,7 +12,8 @@ import { type Progress, silentProgress } from '../core/progress.ts';
 import { BASELINE, type Candidate, checkNames } from './candidates.ts';
 import type { Dataset } from './data.ts';
 import { openData } from './evaluate.ts';
-import { fitClassifier, scoreRaw } from './fit.ts';
+import { ModelSession } from '../runtime/session.ts';
+import { fitClassifier } from './fit.ts';
 import { firstTestMonth, shuffle, stratified, subset } from './split.ts';
 
 export interface CrossvalOptions {
@@ -223,7 +224,7 @@ async function fitFolds(p: Plan, config: DfpConfig, onFold: (done: number) => vo
       const fitted = await fitClassifier({ config, train: subset(d, tr), validation: subset(d, va), progress: silentProgress, checkpointDir });
       await rm(checkpointDir, { recursive: true, force: true });
       if (!fitted.benignCalibration) throw new Error('the classifier fit returned no calibration scores');
-      const scores = (await scoreRaw(fitted.onnx, held.x, config.train.threads)).score;
+      const scores = (await ModelSession.scoreOnce(fitted.onnx, held.x, config.train.threads)).scores;
       fits.push({ scores, benign: fitted.benignCalibration });
       onFold(fits.length);
     }

@@ -1,18 +1,15 @@
 // `dfp evaluate`: loads a model (run id, path or model URI), scores a data file or lake ref, reports metrics at its threshold.
-import { existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { DfpConfig } from '../core/config/schema.ts';
-import { DfpError, messageOf } from '../core/errors.ts';
+import { DfpError } from '../core/errors.ts';
 import type { Evaluation, GroupDetection } from '../core/ml/eval/index.ts';
 import type { Progress } from '../core/progress.ts';
 import { engineOptions } from '../engine/duckdb/connection.ts';
 import { openLake } from '../lake/open.ts';
-import { fetchModel, openTracking } from '../tracking/index.ts';
 import { type Dataset, type DataSource, loadFileDataset, loadLakeDataset } from './data.ts';
 import type { PlotPaths } from '../evaluate/index.ts';
 import { flatMetrics, plots, report } from './report.ts';
-import { ScoringModel } from './scoring.ts';
+import { openModel } from '../runtime/open.ts';
 import { subset } from './split.ts';
 
 export interface EvaluateOptions {
@@ -29,33 +26,6 @@ export interface EvaluateOptions {
 }
 
 const SOURCE_SCHEME = /^(https?:|kaggle:|kronodroid:)/;
-
-/** Opens the model a user named; the second value cleans up a downloaded copy. */
-export async function openModel(config: DfpConfig, spec: string): Promise<{ model: ScoringModel; cleanup: () => Promise<void> }> {
-  const none = async () => undefined;
-  if (existsSync(spec)) {
-    const dir = statSync(spec).isDirectory() ? spec : dirname(spec);
-    return { model: await ScoringModel.load(resolve(dir)), cleanup: none };
-  }
-  const local = join(config.workspace, 'runs', spec, 'model');
-  if (/^[\w-]+$/.test(spec) && existsSync(join(local, 'model.onnx'))) return { model: await ScoringModel.load(local), cleanup: none };
-  const uri = /^(runs|models):\//.test(spec) ? spec : /^[\w-]+$/.test(spec) ? `runs:/${spec}/model` : undefined;
-  if (!uri) throw new DfpError('NOT_FOUND', `--model '${spec}' is neither a run id, a model directory nor a runs:/ or models:/ URI`);
-  const tracking = await openTracking(config);
-  const tmp = join(config.workspace, 'tmp');
-  await mkdir(tmp, { recursive: true });
-  const dest = await mkdtemp(join(tmp, 'model-'));
-  try {
-    const fetched = await fetchModel(tracking, uri, dest);
-    return { model: await ScoringModel.load(fetched.dir), cleanup: () => rm(dest, { recursive: true, force: true }) };
-  } catch (e) {
-    await rm(dest, { recursive: true, force: true });
-    if (e instanceof DfpError && e.code !== 'INTERNAL') throw e;
-    throw new DfpError('NOT_FOUND', `model '${spec}' could not be loaded from ${tracking.location}: ${messageOf(e)}; pass a run id printed by \`dfp train\`, a model directory or a model URI`, { model: spec }, { cause: e });
-  } finally {
-    await tracking.close();
-  }
-}
 
 /** `--data` as `dfp evaluate` and `dfp crossval` take it: a KronoDroid file or source (never ingested is fine), else a lake ref. */
 export async function openData(o: Pick<EvaluateOptions, 'config' | 'data' | 'progress'>): Promise<{ data: Dataset; source: DataSource }> {
@@ -87,11 +57,11 @@ export async function runEvaluate(o: EvaluateOptions): Promise<EvaluateResult> {
   const { model, cleanup } = await openModel(o.config, o.model);
   try {
     const { data: all, source } = await openData(o);
-    const seen = new Set(model.metadata.seen_sha256);
+    const seen = new Set(model.metadata.seen_sha256 ?? []);
     const keep = Array.from({ length: all.n }, (_, i) => i).filter((i) => o.includeSeen || !seen.has(all.sha256[i] as string));
     const data = keep.length === all.n ? all : subset(all, keep);
     if (data.n === 0) throw new DfpError('INPUT_INVALID', `every app in ${o.data} was used to train or calibrate this model; pass --include-seen to score them anyway`);
-    const scores = (await model.score(data.x)).score;
+    const scores = (await model.score(data.x)).scores;
     const threshold = model.metadata.threshold;
     const r = report(data, scores, threshold);
     const plotPaths = o.plotsDir ? await plots(o.plotsDir, data, scores, threshold, `${model.metadata.kind} on ${o.data}`) : undefined;
@@ -101,12 +71,12 @@ export async function runEvaluate(o: EvaluateOptions): Promise<EvaluateResult> {
       excluded_seen: all.n - data.n,
       per_family: r.perGroup.family,
       per_category: r.perGroup.category,
-      model: { kind: model.metadata.kind, run_id: model.metadata.run_id, dir: model.dir, target_fpr: model.metadata.target_fpr },
+      model: { kind: model.metadata.kind, run_id: model.metadata.run_id ?? '', dir: model.source, target_fpr: model.metadata.target_fpr ?? Number.NaN },
       data: { source: source.ref, kind: source.kind, commit: source.commit || undefined, digest: source.digest, rows: all.n, months: months.length ? [months[0]!, months[months.length - 1]!] : [] },
       ...(plotPaths ? { plots: plotPaths } : {}),
     };
   } finally {
-    await model.release();
+    await model.close();
     await cleanup();
   }
 }

@@ -9,16 +9,17 @@ import { rocAuc, thresholdForFpr } from '../core/ml/eval/index.ts';
 import { fitPlatt } from '../core/ml/models/calibrate.ts';
 import { buildClassifierInference, buildClassifierLogits, buildClassifierTrainStep, classifierInput, classifierMlp, meanBce } from '../core/ml/models/classifier.ts';
 import { derivedWidth, fitDerived } from '../core/ml/models/derived.ts';
-import { type ErrorStats, errorStats } from '../core/ml/models/explain.ts';
+import { type ErrorStats, errorStats } from '../core/ml/explain/index.ts';
 import { type PreprocessSpec, fitPreprocess, preprocess } from '../core/ml/models/preprocess.ts';
 import type { MlpSpec, ParamInfo } from '../core/ml/graph/mlp.ts';
 import { mulberry32 } from '../core/ml/prng.ts';
 import type { Progress } from '../core/progress.ts';
 import type { Dataset } from './data.ts';
-import { openSession, ort } from './engine/session.ts';
+import { openSession, ort } from '../engine/onnxruntime/index.ts';
+import { ModelSession } from '../runtime/session.ts';
 import { type EpochRecord, type LoopResult, trainLoop } from './loop.ts';
 import { concatDatasets, shuffle, subset } from './split.ts';
-import { StepRunner } from './step-runner.ts';
+import { TrainStepRunner } from './step-runner.ts';
 
 export interface FitOptions {
   config: DfpConfig;
@@ -75,18 +76,6 @@ function need(d: Dataset, what: string, min: number): void {
   if (d.n < min) throw new DfpError('INPUT_INVALID', `${what} has ${d.n} rows, fewer than the ${min} needed; use more data or change train.split / train.validation_fraction`);
 }
 
-/** Scores raw rows with an exported model's bytes (one short-lived session). */
-export async function scoreRaw(onnx: Uint8Array, x: Float32Array, threads: number): Promise<{ score: Float32Array; featureError?: Float32Array }> {
-  const s = await openSession(onnx, { threads });
-  try {
-    const out = await s.run({ x: new ort.Tensor('float32', x, [x.length / F, F]) });
-    const fe = out.feature_error as ort.Tensor | undefined;
-    return { score: (out.score as ort.Tensor).data as Float32Array, ...(fe ? { featureError: fe.data as Float32Array } : {}) };
-  } finally {
-    await s.release();
-  }
-}
-
 export async function fitAutoencoder(o: FitOptions): Promise<Fitted> {
   const { config } = o;
   const mc = config.model.autoencoder;
@@ -102,7 +91,7 @@ export async function fitAutoencoder(o: FitOptions): Promise<Fitted> {
   const mlp: MlpSpec = autoencoderMlp(F, mc);
   const B = Math.min(tc.batch_size, train.n);
   const graph = buildAutoencoderTrainStep({ pre, mlp, weights, batch: B });
-  const runner = await StepRunner.create(graph, { seed: tc.seed, lr: tc.lr, threads: tc.threads });
+  const runner = await TrainStepRunner.create(graph, { seed: tc.seed, lr: tc.lr, threads: tc.threads });
   const evalSession = await openSession(buildAutoencoderEval({ pre, mlp, weights }), { threads: tc.threads });
   const noise = mulberry32((tc.seed ^ 0x1b873593) >>> 0);
   try {
@@ -140,9 +129,10 @@ export async function fitAutoencoder(o: FitOptions): Promise<Fitted> {
       },
     });
     const onnx = buildAutoencoderInference({ pre, mlp, weights, params: loop.best });
-    const scored = await scoreRaw(onnx, o.validation.x, tc.threads);
-    const benignScores = valBenignIdx.map((i) => scored.score[i] as number);
-    const benignErrors = rowsOf(scored.featureError as Float32Array, valBenignIdx);
+    // The exported graph, run the way every scorer runs it: the threshold and error stats hold for what is served.
+    const scored = await ModelSession.scoreOnce(onnx, o.validation.x, tc.threads);
+    const benignScores = valBenignIdx.map((i) => scored.scores[i] as number);
+    const benignErrors = rowsOf(scored.featureErrors as Float32Array, valBenignIdx);
     return {
       kind: 'autoencoder',
       onnx,
@@ -198,7 +188,7 @@ async function trainMember(c: ClassifierContext, z: Float32Array, y: Uint8Array,
   const yHeld = Uint8Array.from(held, (r) => y[r] as number);
   const B = Math.min(tc.batch_size, fit.length);
   const graph = buildClassifierTrainStep({ mlp: c.mlp, batch: B, weightDecay: mc.weight_decay });
-  const runner = await StepRunner.create(graph, { seed, lr: tc.lr, threads: tc.threads });
+  const runner = await TrainStepRunner.create(graph, { seed, lr: tc.lr, threads: tc.threads });
   try {
     const loop = await trainLoop({
       runner,

@@ -8,7 +8,7 @@ import { mulberry32 } from '../core/ml/prng.ts';
 import type { Progress } from '../core/progress.ts';
 import { checkInterrupted } from './interrupt.ts';
 import { shuffle } from './split.ts';
-import type { StepRunner } from './step-runner.ts';
+import type { TrainStepRunner } from './step-runner.ts';
 
 export interface EpochRecord {
   epoch: number;
@@ -19,7 +19,7 @@ export interface EpochRecord {
 }
 
 export interface LoopOptions {
-  runner: StepRunner;
+  runner: TrainStepRunner;
   nTrain: number;
   batchSize: number;
   epochs: number;

@@ -1,24 +1,25 @@
 // `dfp train` end to end: lake data at a ref → split → fit → calibrate → test evaluation → artifacts and tracking run.
 // SIGINT/SIGTERM end the run KILLED with its checkpoint kept, and `--resume <run_id>` continues from that checkpoint.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError, messageOf } from '../core/errors.ts';
 import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
 import { FEATURE_LIST_HASH, assertNoLeakage } from '../core/ml/models/features.ts';
-import { METADATA_FILE, METADATA_VERSION, type ModelMetadata, ONNX_FILE } from '../core/ml/models/metadata.ts';
+import { METADATA_VERSION, type ModelMetadata } from '../core/ml/models/metadata.ts';
 import type { Progress } from '../core/progress.ts';
 import type { Run, Tracking } from '../core/tracking/index.ts';
 import { engineOptions } from '../engine/duckdb/connection.ts';
 import { writeModelCard } from '../evaluate/index.ts';
 import { openLake } from '../lake/open.ts';
 import { LOCAL_ID_TAG, logModel, openTracking, ownerState } from '../tracking/index.ts';
+import { modelPaths, writeModelDir } from '../runtime/model-dir.ts';
+import { Scorer } from '../runtime/scorer.ts';
 import { type Dataset, type DataSource, loadLakeDataset } from './data.ts';
 import { type Fitted, fitAutoencoder, fitClassifier } from './fit.ts';
 import { checkInterrupted, watchInterrupts } from './interrupt.ts';
 import { flatMetrics, plots, report } from './report.ts';
-import { ScoringModel } from './scoring.ts';
 import { type Split, concatDatasets, splitRows, subset } from './split.ts';
 
 export interface TrainOptions {
@@ -235,28 +236,25 @@ async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: P
     created_at: new Date().toISOString(),
   };
   assertNoLeakage(metadata.preprocess.columns);
-  const onnxPath = join(modelDir, ONNX_FILE);
-  const metaPath = join(modelDir, METADATA_FILE);
-  await writeFile(onnxPath, fitted.onnx);
-  await writeFile(metaPath, `${JSON.stringify(metadata, null, 1)}\n`);
+  const { onnx: onnxPath, metadata: metaPath } = await writeModelDir(modelDir, fitted.onnx, metadata);
 
   // Evaluate through the exported files, exactly as `dfp evaluate` and the API will load them.
-  const model = await ScoringModel.load(modelDir, { threads: config.train.threads });
+  const model = await Scorer.load(modelDir, { threads: config.train.threads });
   let testReport;
   let valReport;
   let plotPaths;
   try {
-    const testScores = (await model.score(p.test.x)).score;
+    const testScores = (await model.score(p.test.x)).scores;
     // Cross-fitted models saw every validation row in some member: their validation numbers are the out-of-fold ones.
     valReport = fitted.outOfFold
       ? report(concatDatasets(p.train, p.validation), fitted.outOfFold, fitted.threshold)
-      : report(p.validation, (await model.score(p.validation.x)).score, fitted.threshold);
+      : report(p.validation, (await model.score(p.validation.x)).scores, fitted.threshold);
     testReport = p.test.n > 0 ? report(p.test, testScores, fitted.threshold) : undefined;
-    plotPaths = p.test.n > 0 ? await plots(join(modelDir, 'plots'), p.test, testScores, fitted.threshold, `${kind}, test split`) : undefined;
+    plotPaths = p.test.n > 0 ? await plots(modelPaths(modelDir).plots, p.test, testScores, fitted.threshold, `${kind}, test split`) : undefined;
   } finally {
-    await model.release();
+    await model.close();
   }
-  const card = join(modelDir, 'model_card.md');
+  const card = modelPaths(modelDir).card;
   const rel = (f: string | undefined) => (f ? relative(modelDir, f) : undefined);
   await writeModelCard(card, {
     name: `dfp-${kind}`,

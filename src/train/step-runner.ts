@@ -2,10 +2,10 @@
 import { names } from '../core/ml/graph/mlp.ts';
 import { initParams } from '../core/ml/init.ts';
 import type { TrainStepGraph } from '../core/ml/models/train-graph.ts';
-import { mulberry32 } from '../core/ml/prng.ts';
-import { openSession, ort } from './engine/session.ts';
+import { dropoutMask, mulberry32 } from '../core/ml/prng.ts';
+import { openSession, ort } from '../engine/onnxruntime/index.ts';
 
-export class StepRunner {
+export class TrainStepRunner {
   lr: number;
   private p: Float32Array[];
   private m: Float32Array[];
@@ -26,8 +26,8 @@ export class StepRunner {
     this.rand = mulberry32((seed ^ 0x2545f491) >>> 0);
   }
 
-  static async create(graph: TrainStepGraph, o: { seed: number; lr: number; threads: number }): Promise<StepRunner> {
-    return new StepRunner(graph, await openSession(graph.bytes, { threads: o.threads }), o.seed, o.lr);
+  static async create(graph: TrainStepGraph, o: { seed: number; lr: number; threads: number }): Promise<TrainStepRunner> {
+    return new TrainStepRunner(graph, await openSession(graph.bytes, { threads: o.threads }), o.seed, o.lr);
   }
 
   /** One Adam step; `feeds` holds x, target and any model-specific inputs ([B, …] float32). Returns the loss before the update. */
@@ -35,7 +35,7 @@ export class StepRunner {
     const f: Record<string, ort.Tensor> = {};
     for (const [k, t] of Object.entries(feeds)) f[k] = new ort.Tensor('float32', t.data, t.dims);
     const B = feeds[names.x(0)]?.dims[0] ?? 0;
-    for (const d of this.graph.dropout) f[names.mask(d.layer)] = new ort.Tensor('float32', this.mask(B * d.width, d.p), [B, d.width]);
+    for (const d of this.graph.dropout) f[names.mask(d.layer)] = new ort.Tensor('float32', dropoutMask(this.rand, B * d.width, d.p), [B, d.width]);
     this.graph.params.forEach((info, k) => {
       f[names.param(info.name)] = new ort.Tensor('float32', this.p[k] as Float32Array, info.shape);
       f[names.m(info.name)] = new ort.Tensor('float32', this.m[k] as Float32Array, info.shape);
@@ -73,12 +73,5 @@ export class StepRunner {
 
   async release(): Promise<void> {
     await this.session.release();
-  }
-
-  private mask(n: number, p: number): Float32Array {
-    const m = new Float32Array(n);
-    const keep = 1 / (1 - p);
-    for (let i = 0; i < n; i++) m[i] = this.rand() < p ? 0 : keep;
-    return m;
   }
 }

@@ -15,7 +15,7 @@ import { fitPreprocess } from '../core/ml/models/preprocess.ts';
 import { silentProgress } from '../core/progress.ts';
 import { ident, literal, openDuckDb } from '../engine/duckdb/connection.ts';
 import { readDataset } from './data.ts';
-import { openSession, ort } from './engine/session.ts';
+import { openSession, ort } from '../engine/onnxruntime/index.ts';
 import { fitAutoencoder, fitClassifier } from './fit.ts';
 import { splitRows, subset } from './split.ts';
 import { synthDataset, testConfig } from './testing.ts';

@@ -27,8 +27,8 @@ import { TEST_MANIFESTS, aaptMissing, buildApk } from '../../src/fingerprint/tes
 import { OFFLINE_HINT } from '../../src/ingest/source.ts';
 import { csvText, headerFor, rowFor, shaOf, writeTrainableCsv } from '../../src/ingest/testing.ts';
 import { DFP_BIN } from '../support/cli.ts';
-import { freePort } from '../support/free-port.ts';
-import { until } from '../support/until.ts';
+import { freePort } from '../../src/testing/free-port.ts';
+import { until } from '../../src/testing/until.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'dfp-help-examples-'));
 /** Where every example runs; `snapshot` holds it as it was after `dfp run`. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { writeTrainableCsv } from '../../src/ingest/testing.ts';
 import { runDfp } from '../support/cli.ts';
-import { freePort } from '../support/free-port.ts';
+import { freePort } from '../../src/testing/free-port.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'dfp-run-hints-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/core/config/load.ts';
 import { openTracking } from '../../src/tracking/index.ts';
 import { DFP_BIN, runDfp } from '../support/cli.ts';
 import { trainableWorkspace } from '../support/trainable-workspace.ts';
-import { until } from '../support/until.ts';
+import { until } from '../../src/testing/until.ts';
 
 /** Long enough that only a signal ends it. */
 const FOREVER = ['train.epochs=1000000', 'train.patience=1000000'];

@@ -16,11 +16,11 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** Builds ui/dist when missing (npm ci's prepare normally has). */
+/** Builds web/dist when missing (npm ci's prepare normally has). */
 export function ensureUiBuilt(): void {
-  if (existsSync(join(ROOT, 'ui', 'dist', 'index.html'))) return;
-  const r = spawnSync('npm', ['run', 'build:ui'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`npm run build:ui failed: ${r.stderr}`);
+  if (existsSync(join(ROOT, 'web', 'dist', 'index.html'))) return;
+  const r = spawnSync('npm', ['run', 'build:web'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run build:web failed: ${r.stderr}`);
 }
 
 export async function startServer(home: string): Promise<Server> {

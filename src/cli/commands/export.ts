@@ -52,10 +52,10 @@ export function registerExport(program: Command): void {
       if (!FORMATS.includes(format)) throw new DfpError('USAGE', `--format must be ${FORMATS.join(' or ')}, got '${String(opts.format)}'${/executorch|pte/i.test(String(opts.format)) ? ' (ExecuTorch models come only from PyTorch\'s export pipeline; use onnx or tflite)' : ''}`);
       const rows = Number(opts.rows);
       if (!Number.isInteger(rows) || rows < 1 || rows > 10000) throw new DfpError('USAGE', `--rows must be a whole number from 1 to 10000, got '${String(opts.rows)}'`);
-      const { resolveModelSource, runExport } = await import('../../export/index.ts');
+      const { resolveExportModel, runExport } = await import('../../export/index.ts');
       const scratch = mkdtempSync(join(tmpdir(), 'dfp-export-'));
       try {
-        const src = await resolveModelSource(String(opts.model), uriFetcher(ctx, scratch));
+        const src = await resolveExportModel(String(opts.model), uriFetcher(ctx, scratch));
         const name = opts.name === undefined ? defaultName(src.onnxPath) : String(opts.name);
         const result = await runExport({ onnxPath: src.onnxPath, format, outDir: resolve(String(opts.out)), name, rows, metadata: src.metadata });
         const what = result.format === 'onnx' ? `opset ${result.opset}` : `ops ${result.ops?.join(', ')}`;

@@ -44,7 +44,7 @@ on the same test rows. Exports (ONNX, TFLite) of the production versions go to <
       const [{ loadConfig }, { runPipeline }, { humanSummary }, { championRule }] = await Promise.all([
         import('../../core/config/load.ts'),
         import('../../pipeline/run.ts'),
-        import('../../pipeline/summary.ts'),
+        import('../run-summary.ts'),
         import('../../pipeline/steps/model.ts'),
       ]);
       const summary = await runPipeline({

@@ -29,3 +29,11 @@ export function normal(rand: () => number): () => number {
     return r * Math.cos(2 * Math.PI * v);
   };
 }
+
+/** Inverted-dropout mask of n cells: 0 with probability p, else 1/(1-p), drawn from `rand` (seeded: same seed, same masks). */
+export function dropoutMask(rand: () => number, n: number, p: number): Float32Array {
+  const m = new Float32Array(n);
+  const keep = 1 / (1 - p);
+  for (let i = 0; i < n; i++) m[i] = rand() < p ? 0 : keep;
+  return m;
+}

@@ -1,5 +1,5 @@
 // Where served models come from: resolve an alias to a version cheaply (polled), then load its ONNX and metadata.
-import type { ScoringMetadata } from './metadata.ts';
+import type { ModelMetadata } from '../ml/models/metadata.ts';
 
 /** One model version. */
 export interface ModelRef {
@@ -11,7 +11,7 @@ export interface LoadedModel {
   ref: ModelRef;
   /** The inference graph: input `x` float32 [N, F] raw features; outputs `score` [N] and optionally `feature_error` [N, F]. */
   onnx: Uint8Array;
-  metadata: ScoringMetadata;
+  metadata: ModelMetadata;
   /** Human description of where it was read from (a path, a models:/ URI). */
   source: string;
 }

@@ -1,6 +1,6 @@
-// Turns one row's score (and per-feature errors) into the API's result: verdict, threshold, model, top features by |z|.
-import { FEATURE_COLUMNS } from '../kronodroid/schema.ts';
-import type { ScoringMetadata } from './metadata.ts';
+// Turns one row's score into the API's result: verdict, threshold, model, and the top features its explainer reads
+// from the model's outputs (the autoencoder's z-scores; none for a method that would run the model again).
+import type { Explainer, RowOutputs } from '../ml/explain/explainer.ts';
 import type { ModelRef } from './model-source.ts';
 
 export interface TopFeature {
@@ -33,54 +33,30 @@ export interface FingerprintResult {
   top_features: TopFeature[];
 }
 
-/**
- * Top-k features by |z| over active features. A k-slot insertion list instead of sorting all F entries:
- * this runs once per request and k is small.
- */
-export function topFeatures(errors: Float32Array, offset: number, meta: ScoringMetadata): TopFeature[] {
-  const stats = meta.errorStats;
-  if (!stats) return [];
-  const k = meta.topK;
-  const idx: number[] = [];
-  const abs: number[] = [];
-  const zs: number[] = [];
-  for (let j = 0; j < FEATURE_COLUMNS.length; j++) {
-    if (!meta.active[j]) continue;
-    const z = (errors[offset + j]! - stats.mean[j]!) / stats.std[j]!;
-    const a = Math.abs(z);
-    if (!(a === a)) continue; // NaN error (should not happen) never ranks
-    let p: number;
-    if (idx.length < k) p = idx.push(j) - 1;
-    else if (a > abs[k - 1]!) p = k - 1;
-    else continue;
-    idx[p] = j;
-    abs[p] = a;
-    zs[p] = z;
-    // bubble the new entry up to keep the list sorted by |z| descending
-    for (; p > 0 && abs[p - 1]! < abs[p]!; p--) {
-      [idx[p - 1], idx[p]] = [idx[p]!, idx[p - 1]!];
-      [abs[p - 1], abs[p]] = [abs[p]!, abs[p - 1]!];
-      [zs[p - 1], zs[p]] = [zs[p]!, zs[p - 1]!];
-    }
-  }
-  return idx.map((j, i) => ({ name: FEATURE_COLUMNS[j]!, z: round(zs[i]!) }));
+/** What shaping needs of a loaded model (src/runtime/scorer.ts's Scorer). */
+export interface ShapedModel {
+  readonly ref: ModelRef;
+  readonly metadata: { readonly threshold: number };
+  readonly explainer: Explainer;
 }
 
-function round(v: number): number {
-  return Math.round(v * 1e4) / 1e4;
+/** The explainer's top features of the row, in the API's {name, z} form. */
+export function topFeatures(row: RowOutputs, model: ShapedModel): TopFeature[] {
+  return (model.explainer.fromOutputs(row) ?? []).map((a) => ({ name: a.name, z: a.value }));
 }
 
-export function shapeFingerprint(score: number, errors: Float32Array | undefined, offset: number, meta: ScoringMetadata, ref: ModelRef): FingerprintResult {
-  const r = shapeResult(score, errors, offset, meta, ref);
+export function shapeFingerprint(row: RowOutputs, model: ShapedModel): FingerprintResult {
+  const r = shapeResult(row, model);
   return { score: r.score, is_anomalous: r.is_malware, threshold: r.threshold, model: r.model, top_features: r.top_features };
 }
 
-export function shapeResult(score: number, errors: Float32Array | undefined, offset: number, meta: ScoringMetadata, ref: ModelRef): ScoreResult {
+export function shapeResult(row: RowOutputs, model: ShapedModel): ScoreResult {
+  const threshold = model.metadata.threshold;
   return {
-    score,
-    is_malware: score > meta.threshold,
-    threshold: meta.threshold,
-    model: ref,
-    top_features: errors ? topFeatures(errors, offset, meta) : [],
+    score: row.score,
+    is_malware: row.score > threshold,
+    threshold,
+    model: model.ref,
+    top_features: topFeatures(row, model),
   };
 }

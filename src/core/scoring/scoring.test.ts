@@ -1,12 +1,9 @@
-// Scoring core: every bad-input class names its field, aliases and optional features, top-k vs a full sort, metadata checks.
+// Scoring core: every bad-input class names its field, aliases and optional features (top-k: src/core/ml/explain, metadata: src/core/ml/models).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DfpError } from '../errors.ts';
 import { FEATURE_COLUMNS } from '../kronodroid/schema.ts';
 import { ScoringInputError } from './errors.ts';
 import { N_FEATURES } from './features.ts';
-import { parseScoringMetadata } from './metadata.ts';
-import { topFeatures } from './result.ts';
 import { FeatureValidator } from './validate.ts';
 
 const full = (): Record<string, unknown> => Object.fromEntries(FEATURE_COLUMNS.map((c, j) => [c, j % 7]));
@@ -117,41 +114,4 @@ test('classify: objects only; {sha256} alone is a lookup, with features it is ec
   assert.deepEqual(v.classify({ read: 1 }), { kind: 'features' });
   assert.equal(fieldOf(() => v.classify({ sha256: 'xyz' })), 'sha256');
   assert.equal(fieldOf(() => v.classify({ sha256: 12 })), 'sha256');
-});
-
-test('topFeatures equals a full sort by |z| over active features', () => {
-  const r = (() => {
-    let s = 3;
-    return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  })();
-  const mean = Float64Array.from({ length: N_FEATURES }, () => r());
-  const std = Float64Array.from({ length: N_FEATURES }, () => 0.1 + r());
-  const active = FEATURE_COLUMNS.map((_, j) => j % 5 !== 0);
-  const errors = Float32Array.from({ length: 2 * N_FEATURES }, () => 3 * r());
-  for (const k of [1, 5, 12]) {
-    const meta = { kind: 'autoencoder' as const, threshold: 1, errorStats: { mean, std }, active, topK: k, summary: {} };
-    const got = topFeatures(errors, N_FEATURES, meta);
-    const want = FEATURE_COLUMNS.map((name, j) => ({ name, z: (errors[N_FEATURES + j]! - mean[j]!) / std[j]!, j }))
-      .filter((c) => active[c.j])
-      .sort((a, b) => Math.abs(b.z) - Math.abs(a.z))
-      .slice(0, k);
-    assert.deepEqual(got.map((g) => g.name), want.map((w) => w.name));
-    got.forEach((g, i) => assert.ok(Math.abs(g.z - want[i]!.z) < 1e-3));
-  }
-  assert.deepEqual(topFeatures(errors, 0, { kind: 'classifier', threshold: 0.5, active, topK: 5, summary: {} }), []);
-});
-
-test('metadata: wrong kind, threshold, feature columns or error stats are refused with what to do', () => {
-  const good = { kind: 'autoencoder', threshold: 1, preprocess: { columns: [...FEATURE_COLUMNS] }, error_stats: { mean: FEATURE_COLUMNS.map(() => 0), std: FEATURE_COLUMNS.map(() => 1) } };
-  assert.equal(parseScoringMetadata(good, 'm').topK, 5);
-  const bad: unknown[] = [
-    null,
-    { ...good, kind: 'forest' },
-    { ...good, threshold: 'high' },
-    { ...good, preprocess: { columns: [...FEATURE_COLUMNS].reverse() } },
-    { ...good, preprocess: { columns: FEATURE_COLUMNS.slice(1) } },
-    { ...good, error_stats: { mean: [1], std: [1] } },
-    { ...good, error_stats: { mean: FEATURE_COLUMNS.map(() => 0), std: FEATURE_COLUMNS.map(() => 0) } },
-  ];
-  for (const b of bad) assert.throws(() => parseScoringMetadata(b, 'model x'), (e: unknown) => e instanceof DfpError && /model x/.test(e.message));
 });

@@ -3,6 +3,7 @@
  * mlflow.onnx, and a tensor signature, so MLflow's own clients can load and score what dfp logs.
  */
 import YAML from 'yaml';
+import { MODEL_FILES } from '../ml/models/metadata.ts';
 
 export type TensorDtype = 'float32' | 'float64' | 'int64' | 'bool';
 
@@ -43,7 +44,7 @@ function schemaJson(specs: TensorSpec[]): string {
 }
 
 export function mlModelYaml(o: MlModelOptions): string {
-  const data = o.onnxFile ?? 'model.onnx';
+  const data = o.onnxFile ?? MODEL_FILES.onnx;
   const doc: Record<string, unknown> = {
     artifact_path: o.artifactPath,
     flavors: {

@@ -2,7 +2,7 @@
 import { DfpError } from '../../core/errors.ts';
 import { type OnnxValue, readOnnxGraph, setMetadataProps } from '../../core/ml/export/index.ts';
 import { type TensorInfo, writeArtifact } from '../files.ts';
-import { openOrt } from '../ort.ts';
+import { openGraph } from '../../engine/onnxruntime/index.ts';
 import { DFP_VERSION } from '../version.ts';
 
 /** What goes into metadata_props; every key is optional except the dfp version, which is always written. */
@@ -52,6 +52,6 @@ export async function exportOnnx(modelBytes: Uint8Array, outDir: string, opts: {
     throw new DfpError('INPUT_INVALID', `${featureNames.length} feature names given but the model input '${g.inputs[0]?.name}' has ${width} columns`);
   }
   const bytes = withMetadata(modelBytes, opts.metadata);
-  await openOrt(bytes);
+  await (await openGraph(bytes)).release();
   return { path: writeArtifact(outDir, opts.name, '.onnx', bytes), opset: g.opset, inputs: g.inputs.map(tensorInfo), outputs: g.outputs.map(tensorInfo) };
 }

@@ -1,7 +1,7 @@
 // Test support: runs .tflite files through the Python LiteRT peer (tests/interop/litert/run_tflite.py); never used by the product.
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { NamedArray } from '../ort.ts';
+import type { NamedArray } from '../../engine/onnxruntime/index.ts';
 
 const PEER = resolve(import.meta.dirname, '../../../tests/interop/litert/run_tflite.py');
 const PY = process.env.PYTHON ?? 'python3';

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isDfpError } from '../../core/errors.ts';
-import { maxAbsDiff, openOrt } from '../ort.ts';
+import { openGraph } from '../../engine/onnxruntime/index.ts';
+import { maxAbsDiff } from '../parity.ts';
 import { sampleRows } from '../sample.ts';
 import { autoencoderModel, classifierModel } from '../testing/graphs.ts';
 import { ROWS, W, cases, rows } from '../testing/op-cases.ts';
@@ -32,7 +33,7 @@ test('reference evaluator on the written bytes matches onnxruntime for every op 
   ];
   for (const m of all) {
     const feeds = { x: { shape: [m.n, m.w], data: m.x } };
-    const want = await (await openOrt(m.bytes)).run(feeds);
+    const want = await (await openGraph(m.bytes)).run(feeds);
     const got = evalTflite(readTflite(convertToTflite(m.bytes).bytes), feeds);
     for (const o of want) assert.deepEqual(got.find((g) => g.name === o.name)?.shape, o.shape, `${m.name}: ${o.name} shape`);
     const d = maxAbsDiff(want, got);

@@ -1,6 +1,6 @@
 // A small float64-accumulating reference evaluator of the TFLite op subset dfp writes, so `dfp export` can report parity without a TFLite runtime.
 import { DfpError } from '../../core/errors.ts';
-import type { NamedArray } from '../ort.ts';
+import type { NamedArray } from '../../engine/onnxruntime/index.ts';
 import type { TfModel, TfOp, TfTensor } from './ir.ts';
 
 interface Val { shape: number[]; data: Float32Array | Int32Array | Uint8Array }

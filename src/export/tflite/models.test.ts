@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { maxAbsDiff, openOrt } from '../ort.ts';
+import { openGraph } from '../../engine/onnxruntime/index.ts';
+import { maxAbsDiff } from '../parity.ts';
 import { sampleRows } from '../sample.ts';
 import { autoencoderModel, classifierModel } from '../testing/graphs.ts';
 import { litertAvailable, runLitertMany } from '../testing/litert.ts';
@@ -42,7 +43,7 @@ test('full models: outputs keep their names and dynamic batch; LiteRT (builtin a
   );
   const lite = runLitertMany(runs.map((r) => r.run));
   for (const [k, r] of runs.entries()) {
-    const ort = await (await openOrt(r.m.bytes)).run({ x: { shape: [r.n, r.m.width], data: r.x } });
+    const ort = await (await openGraph(r.m.bytes)).run({ x: { shape: [r.n, r.m.width], data: r.x } });
     const got = lite[k]?.outputs ?? [];
     for (const o of ort) {
       const g = got.find((q) => q.name === o.name);

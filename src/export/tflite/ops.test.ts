@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isDfpError } from '../../core/errors.ts';
-import { maxAbsDiff, openOrt } from '../ort.ts';
+import { openGraph } from '../../engine/onnxruntime/index.ts';
+import { maxAbsDiff } from '../parity.ts';
 import { builderModel, rawModel } from '../testing/graphs.ts';
 import { ROWS, W, cases, rows } from '../testing/op-cases.ts';
 import { litertAvailable, runLitertMany } from '../testing/litert.ts';
@@ -25,7 +26,7 @@ test('every supported op converts and matches onnxruntime (LiteRT builtin kernel
   assert.deepEqual(exported[2]?.r.ops, ['FULLY_CONNECTED']);
   assert.deepEqual(exported[6]?.r.ops, ['FULLY_CONNECTED']);
   if (why !== true) return t.skip(why);
-  const ort = await Promise.all(exported.map(async ({ c, x }) => (await openOrt(c.model)).run({ x: { shape: [ROWS, W], data: x } })));
+  const ort = await Promise.all(exported.map(async ({ c, x }) => (await openGraph(c.model)).run({ x: { shape: [ROWS, W], data: x } })));
   const lite = runLitertMany(exported.map(({ r, x }) => ({ model: r.path, inputs: { x: { shape: [ROWS, W], data: x } }, delegates: false })));
   exported.forEach(({ c }, i) => {
     const a = ort[i] ?? [];

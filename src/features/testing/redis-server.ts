@@ -1,8 +1,8 @@
 // Test support: a real, throwaway redis-server on a free local port (no persistence), or a reason to
 // skip when redis-server is not installed. CI installs it (apt-get install redis-server).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { freePort } from '../../../tests/support/free-port.ts';
-import { until } from '../../../tests/support/until.ts';
+import { freePort } from '../../testing/free-port.ts';
+import { until } from '../../testing/until.ts';
 
 export interface RedisServer {
   url: string;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { until } from '../../../tests/support/until.ts';
+import { until } from '../../testing/until.ts';
 import type { ObjectStore, StoredObject } from '../../core/lake/object-store.ts';
 import type { GcReport } from '../../core/lake/types.ts';
 import { sha256File } from '../canonical.ts';

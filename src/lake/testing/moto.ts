@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { freePort } from '../../../tests/support/free-port.ts';
-import { until } from '../../../tests/support/until.ts';
+import { freePort } from '../../testing/free-port.ts';
+import { until } from '../../testing/until.ts';
 
 export interface Moto {
   endpoint: string;

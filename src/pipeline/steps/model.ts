@@ -3,13 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DfpConfig } from '../../core/config/schema.ts';
 import { DfpError } from '../../core/errors.ts';
-import { ONNX_FILE } from '../../core/ml/models/metadata.ts';
-import { resolveModelSource, runExport } from '../../export/index.ts';
+import { resolveExportModel, runExport } from '../../export/index.ts';
 import { DFP_VERSION } from '../../export/version.ts';
 import type { ObjectLake } from '../../lake/repository.ts';
 import { championChallenger, fetchModel, openTracking, registerModel } from '../../tracking/index.ts';
 import type { ModelVersion, Tracking } from '../../tracking/index.ts';
-import { openModel } from '../../train/evaluate.ts';
+import { isModelDir } from '../../runtime/model-dir.ts';
+import { openModel } from '../../runtime/open.ts';
 import { flatMetrics, report } from '../../train/report.ts';
 import { runTrain } from '../../train/run.ts';
 import type { PipelineEnv } from '../env.ts';
@@ -35,7 +35,7 @@ export type TrainOut = { run_id: string; model_dir: string; model_uri: string; m
 export function trainStep(env: PipelineEnv, m: ModelPlan, dataCommit: string, tableHash: string): StepSpec<TrainOut> {
   return {
     key: stepKey({ step: 'train', dfp: DFP_VERSION, data_commit: dataCommit, table: tableHash, model: m.config.model, train: m.config.train }),
-    valid: (o) => existsSync(join(o.model_dir, ONNX_FILE)),
+    valid: (o) => isModelDir(o.model_dir),
     run: async () => {
       const r = await runTrain({ config: m.config, ref: dataCommit, progress: env.progress });
       return { run_id: r.run_id, model_dir: r.artifacts.model_dir ?? '', model_uri: r.artifacts.model_uri ?? '', metrics: r.metrics, rows: r.data.rows };
@@ -49,10 +49,10 @@ async function scoreOnTest(lake: ObjectLake, config: DfpConfig, dataCommit: stri
   if (test.n === 0) throw new DfpError('INPUT_INVALID', `the test split of ${dataCommit.slice(0, 12)} is empty; check train.split / train.test_from / train.test_months`);
   const { model, cleanup } = await openModel(config, spec);
   try {
-    const scores = (await model.score(test.x)).score;
+    const scores = (await model.score(test.x)).scores;
     return flatMetrics(report(test, scores, model.metadata.threshold).metrics);
   } finally {
-    await model.release();
+    await model.close();
     await cleanup();
   }
 }
@@ -116,7 +116,7 @@ export async function registerCandidate(
     let productionValue: number | undefined;
     if (prod && prod.version !== cand.version) {
       // The champion is re-scored on this run's test rows: numbers from its own run came from other data.
-      const spec = prod.runId && existsSync(join(m.config.workspace, 'runs', prod.runId, 'model', ONNX_FILE)) ? prod.runId : `models:/${m.name}/${prod.version}`;
+      const spec = prod.runId && isModelDir(join(m.config.workspace, 'runs', prod.runId, 'model')) ? prod.runId : `models:/${m.name}/${prod.version}`;
       productionValue = Number((await scoreOnTest(lake, m.config, dataCommit, spec))[c.metric]);
     }
     const d = await championChallenger(t, { name: m.name, candidate: cand.version, metric: c.metric, higherIsBetter: c.higherIsBetter, candidateValue, ...(productionValue === undefined ? {} : { productionValue }) });
@@ -162,8 +162,8 @@ export async function exportStep(env: PipelineEnv, m: ModelPlan, registered: Reg
       const local = join(m.config.workspace, 'runs', runId, 'model');
       const scratch = mkdtempSync(join(m.config.workspace, 'tmp-export-'));
       try {
-        const dir = existsSync(join(local, ONNX_FILE)) ? local : (await withTracking(m.config, (t) => fetchModel(t, `models:/${m.name}/${version}`, scratch))).dir;
-        const src = await resolveModelSource(dir);
+        const dir = isModelDir(local) ? local : (await withTracking(m.config, (t) => fetchModel(t, `models:/${m.name}/${version}`, scratch))).dir;
+        const src = await resolveExportModel(dir);
         const onnx = await runExport({ onnxPath: src.onnxPath, format: 'onnx', outDir, name: m.name, rows: 8, metadata: src.metadata });
         const tflite = await runExport({ onnxPath: src.onnxPath, format: 'tflite', outDir, name: m.name, rows: 8, metadata: src.metadata });
         return { version, run_id: runId, onnx: onnx.path, tflite: tflite.path };

@@ -1,7 +1,8 @@
 // Liveness, readiness (the primary model), Prometheus metrics and the listing of every served model.
 import type { FastifyInstance } from 'fastify';
+import { metadataSummary } from '../../core/ml/models/metadata.ts';
 import type { ServeMetrics } from '../metrics.ts';
-import type { ModelHolder } from '../model-holder.ts';
+import type { ModelHolder } from '../../runtime/holder.ts';
 import type { ServedModels } from '../model-set.ts';
 
 /** What GET /v1/models says of one loaded model. */
@@ -17,7 +18,7 @@ function describe(holder: ModelHolder, role: string) {
     threshold: scorer.metadata.threshold,
     source: cur.source,
     loaded_at: cur.loadedAt,
-    metadata: scorer.metadata.summary,
+    metadata: metadataSummary(scorer.metadata),
   };
 }
 

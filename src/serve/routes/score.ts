@@ -6,10 +6,10 @@ import { ScoringInputError } from '../../core/scoring/errors.ts';
 import { N_FEATURES } from '../../core/scoring/features.ts';
 import { type ScoreResult, shapeFingerprint, shapeResult } from '../../core/scoring/result.ts';
 import { type AppRequest, FeatureValidator, type Passthrough } from '../../core/scoring/validate.ts';
-import type { RowResult } from '../batcher.ts';
+import type { RowResult } from '../../runtime/batcher.ts';
 import type { FeatureLookup } from '../lookup.ts';
 import type { ServeMetrics } from '../metrics.ts';
-import type { Served } from '../model-holder.ts';
+import type { Served } from '../../runtime/holder.ts';
 import type { ServedModels } from '../model-set.ts';
 import { batchRouteSchema, scoreRouteSchema } from '../openapi.ts';
 
@@ -52,13 +52,13 @@ export function scoreRoutes(app: FastifyInstance, o: ScoreRouteOptions): void {
 
   const finish = (t: Target, r: RowResult, f: RowResult | undefined, echo: Echo): ScoreResult => {
     const scorer = t.verdict.batcher.scorer;
-    const res = shapeResult(r.score, r.errors, r.offset, scorer.metadata, scorer.ref);
+    const res = shapeResult(r, scorer);
     observe(t.verdict, res.score, res.is_malware);
     if (echo.sha256 !== undefined) res.sha256 = echo.sha256;
     if (echo.imputed !== undefined) res.imputed_features = echo.imputed;
     if (f && t.fingerprint) {
       const fs = t.fingerprint.batcher.scorer;
-      res.fingerprint = shapeFingerprint(f.score, f.errors, f.offset, fs.metadata, fs.ref);
+      res.fingerprint = shapeFingerprint(f, fs);
       observe(t.fingerprint, res.fingerprint.score, res.fingerprint.is_anomalous);
     }
     return echo.passthrough ? Object.assign(res, echo.passthrough) : res;

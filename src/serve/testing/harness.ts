@@ -9,12 +9,12 @@ import { EmbeddedStore } from '../../tracking/embedded/store.ts';
 import { promote } from '../../core/tracking/champion.ts';
 import { logModel } from '../../tracking/log-model.ts';
 import { buildServeApp } from '../app.ts';
-import type { Schedule } from '../batcher.ts';
+import type { Schedule } from '../../runtime/batcher.ts';
 import { ServeMetrics } from '../metrics.ts';
-import { ModelHolder } from '../model-holder.ts';
-import { DirectoryModelSource } from '../sources/directory.ts';
-import { RegistryModelSource } from '../sources/registry.ts';
-import { type ModelDirOptions, writeModelDir } from './model.ts';
+import { ModelHolder } from '../../runtime/holder.ts';
+import { DirectoryModelSource } from '../../runtime/sources/directory.ts';
+import { RegistryModelSource } from '../../runtime/sources/registry.ts';
+import { type ModelDirOptions, writeSampleModel } from './model.ts';
 
 export const MODEL_NAME = 'fingerprint';
 
@@ -48,7 +48,7 @@ export async function registryWithModels(dir: string, models: ModelDirOptions[])
   const versions: string[] = [];
   for (const [i, m] of models.entries()) {
     const mdir = join(dir, `model-${i}`);
-    await writeModelDir(mdir, m);
+    await writeSampleModel(mdir, m);
     const run = await store.createRun({ experiment: 'serve-test' });
     const logged = await logModel(store, run.runId, mdir, { registeredModelName: MODEL_NAME });
     versions.push(logged.version!.version);
@@ -65,7 +65,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     const { store } = await registryWithModels(dir, models);
     source = new RegistryModelSource(store, MODEL_NAME);
   } else {
-    await writeModelDir(join(dir, 'model'), models[0]);
+    await writeSampleModel(join(dir, 'model'), models[0]);
     source = new DirectoryModelSource(join(dir, 'model'), MODEL_NAME);
   }
   const metrics = new ServeMetrics();

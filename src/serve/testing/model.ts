@@ -1,6 +1,4 @@
-// Test and bench support: real dfp-shaped models (raw-feature input, in-graph preprocessing) written as model directories.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Test and bench support: sample dfp-shaped models (raw-feature input, in-graph preprocessing) written as model directories.
 import { FEATURE_COLUMNS } from '../../core/kronodroid/schema.ts';
 import { initParams, mlpParams } from '../../core/ml/index.ts';
 import {
@@ -8,13 +6,15 @@ import {
   buildAutoencoderInference,
   buildClassifierInference,
   classifierMlp,
-  errorStats,
   featureWeights,
   fitPreprocess,
 } from '../../core/ml/models/index.ts';
+import { errorStats } from '../../core/ml/explain/index.ts';
+import type { ModelMetadata } from '../../core/ml/models/metadata.ts';
 import { mulberry32 } from '../../core/ml/prng.ts';
 import { N_FEATURES } from '../../core/scoring/features.ts';
-import { openSession, ort } from '../../train/engine/session.ts';
+import { writeModelDir as writeFiles } from '../../runtime/model-dir.ts';
+import { openSession, ort } from '../../engine/onnxruntime/index.ts';
 
 export interface ModelDirOptions {
   kind?: 'autoencoder' | 'classifier';
@@ -46,7 +46,7 @@ export function appBody(x: Float32Array, row = 0): Record<string, number> {
  * Writes model.onnx + preprocessing.json. The autoencoder's error stats come from running the built graph on
  * "benign" sample rows, as training does on validation rows.
  */
-export async function writeModelDir(dir: string, o: ModelDirOptions = {}): Promise<{ onnx: Uint8Array; metadata: Record<string, unknown> }> {
+export async function writeSampleModel(dir: string, o: ModelDirOptions = {}): Promise<{ onnx: Uint8Array; metadata: Record<string, unknown> }> {
   const kind = o.kind ?? 'autoencoder';
   const seed = o.seed ?? 7;
   const train = sampleRows(256, seed);
@@ -84,8 +84,6 @@ export async function writeModelDir(dir: string, o: ModelDirOptions = {}): Promi
     created_at: new Date(0).toISOString(),
     ...extra,
   };
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'model.onnx'), onnx);
-  writeFileSync(join(dir, 'preprocessing.json'), `${JSON.stringify(metadata)}\n`);
+  await writeFiles(dir, onnx, metadata as unknown as ModelMetadata);
   return { onnx, metadata };
 }

@@ -10,12 +10,12 @@ import Database from 'better-sqlite3';
 import { loadConfig } from '../../../src/core/config/load.ts';
 import { DfpError } from '../../../src/core/errors.ts';
 import type { Tracking } from '../../../src/core/tracking/index.ts';
-import { openSession, tensor } from '../../../src/train/engine/index.ts';
+import { openSession, tensor } from '../../../src/engine/onnxruntime/index.ts';
 import { LOCAL_ID_TAG, logModel, MlflowStore, openTracking, promote, registerModel } from '../../../src/tracking/index.ts';
 import { trackingContract } from '../../../src/tracking/testing/contract.ts';
 import { TINY_FEATURES, TINY_ROWS, tinyOnnx } from '../../../src/tracking/testing/tiny-model.ts';
 import { runDfp } from '../../support/cli.ts';
-import { freePort } from '../../support/free-port.ts';
+import { freePort } from '../../../src/testing/free-port.ts';
 import { MlflowServer, mlflowMissing } from './server.ts';
 
 const missing = mlflowMissing();

@@ -11,7 +11,7 @@ import type { Tracking } from '../../../src/core/tracking/index.ts';
 import { logModel, openTracking } from '../../../src/tracking/index.ts';
 import { tinyOnnx } from '../../../src/tracking/testing/tiny-model.ts';
 import { runDfp } from '../../support/cli.ts';
-import { freePort } from '../../support/free-port.ts';
+import { freePort } from '../../../src/testing/free-port.ts';
 import { FAST_TRAIN, dfpJson, readyz, trainableWorkspace } from '../../support/trainable-workspace.ts';
 import { MlflowServer, mlflowMissing } from './server.ts';
 

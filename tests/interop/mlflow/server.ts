@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { until } from '../../support/until.ts';
+import { until } from '../../../src/testing/until.ts';
 
 export const MLFLOW_BIN = process.env.MLFLOW_BIN ?? 'mlflow';
 

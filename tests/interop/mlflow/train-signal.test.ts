@@ -7,9 +7,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, after, before, test } from 'node:test';
 import { DFP_BIN, runDfp } from '../../support/cli.ts';
-import { freePort } from '../../support/free-port.ts';
+import { freePort } from '../../../src/testing/free-port.ts';
 import { trainableWorkspace } from '../../support/trainable-workspace.ts';
-import { until } from '../../support/until.ts';
+import { until } from '../../../src/testing/until.ts';
 import { MlflowServer, mlflowMissing } from './server.ts';
 
 const missing = mlflowMissing();

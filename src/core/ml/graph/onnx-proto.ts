@@ -74,12 +74,12 @@ export interface NodeSpec {
   domain?: string;
 }
 export interface ValueSpec { name: string; dtype: DType; shape: (number | string)[] }
-export interface TensorSpec { name: string; dtype: DType; dims: number[]; data: Uint8Array }
+export interface InitializerSpec { name: string; dtype: DType; dims: number[]; data: Uint8Array }
 export interface ModelSpec {
   nodes: NodeSpec[];
   inputs: ValueSpec[];
   outputs: ValueSpec[];
-  initializers: TensorSpec[];
+  initializers: InitializerSpec[];
   opset: number;
   /** Operator sets besides ONNX's own that nodes use, e.g. { domain: 'ai.onnx.ml', version: 3 }. */
   extraOpsets?: { domain: string; version: number }[];

@@ -1,4 +1,4 @@
-// Public surface of the model definitions: features, preprocessing, both models' graphs, calibration, explanations, metadata.
+// Public surface of the model definitions: features, preprocessing, both models' graphs, calibration, the metadata contract (explanations: ../explain).
 export { type FeatureKind, FEATURE_LIST_HASH, activeMask, assertNoLeakage, featureKind, featureListHash } from './features.ts';
 export { type PreprocessSpec, fitPreprocess, preprocess, preprocessGraph } from './preprocess.ts';
 export {
@@ -22,6 +22,5 @@ export {
   meanBce,
 } from './classifier.ts';
 export { fitPlatt } from './calibrate.ts';
-export { type Contribution, type ErrorStats, type Explanation, errorStats, explainRow } from './explain.ts';
-export { type ModelKind, type ModelMetadata, METADATA_FILE, METADATA_VERSION, ONNX_FILE, checkMetadata } from './metadata.ts';
+export { type ModelKind, type ModelMetadata, DEFAULT_TOP_K, METADATA_VERSION, MODEL_FILES, metadataSummary, parseModelMetadata } from './metadata.ts';
 export { type TrainStepGraph, mlpForwardRef } from './train-graph.ts';

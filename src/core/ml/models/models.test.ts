@@ -1,9 +1,8 @@
-// Pure model-definition tests: leakage guard, feature hash, preprocessing rules, Platt scaling, explanations.
+// Pure model-definition tests: leakage guard, feature hash, preprocessing rules, Platt scaling (explanations: src/core/ml/explain).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FEATURE_COLUMNS, LEAKING_COLUMNS } from '../../kronodroid/schema.ts';
 import { fitPlatt } from './calibrate.ts';
-import { errorStats, explainRow } from './explain.ts';
 import { FEATURE_LIST_HASH, activeMask, assertNoLeakage, featureKind, featureListHash } from './features.ts';
 import { fitPreprocess, preprocess } from './preprocess.ts';
 
@@ -62,14 +61,4 @@ test('Platt scaling is finite and increasing on perfectly separated logits', () 
   assert.ok(p.a > 0 && Number.isFinite(p.b), JSON.stringify(p));
   const prob = (l: number) => 1 / (1 + Math.exp(-(p.a * l + p.b)));
   assert.ok(prob(4) > 0.5 && prob(-5) < 0.5);
-});
-
-test('explanations rank features by |z| and skip inactive ones', () => {
-  const cols = ['a', 'b', 'c'];
-  const active = [true, true, false];
-  const stats = errorStats(Float64Array.of(1, 1, 0, 3, 1, 0), 3, active);
-  const e = explainRow([2, 10, 99], stats, cols, active, 1);
-  assert.equal(e.top.length, 1);
-  assert.equal(e.top[0]!.feature, 'b');
-  assert.ok(e.max_abs_z >= e.mean_abs_z);
 });

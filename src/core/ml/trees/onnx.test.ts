@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import * as ort from 'onnxruntime-node';
+import { openSession, ort } from '../../../engine/onnxruntime/index.ts';
 import { checkOnnx, onnxAvailable } from '../../../export/testing/onnx-checker.ts';
 import { mulberry32 } from '../prng.ts';
 import { boost } from './boost.ts';
@@ -46,7 +46,7 @@ test('ONNX tree ensemble: checker-valid, onnxruntime scores equal dfp’s within
   x.fill(-5, (test_.n + 1) * F, (test_.n + 2) * F);
   x.fill(NaN, (test_.n + 2) * F);
   const n = test_.n + 3;
-  const session = await ort.InferenceSession.create(bytes);
+  const session = await openSession(bytes);
   const out = await session.run({ x: new ort.Tensor('float32', x, [n, F]) });
   const got = out.score!.data as Float32Array;
   const margin = predictMargin(model, x, n);
