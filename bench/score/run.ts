@@ -81,7 +81,8 @@ function ensureTorch(): string {
 async function agreement(a: string, b: string): Promise<{ rows: number; maxDiff: number; verdicts: number }> {
   const conn = await openDuckDb();
   try {
-    const rel = (p: string) => `read_csv(${literal(p)}, header = true, columns = {'sha256': 'VARCHAR', 'score': 'DOUBLE', 'is_malware': 'BOOLEAN', 'top_features': 'VARCHAR'})`;
+    // Types for the columns compared; the rest (dfp passes the input's label, dates and package through) as sniffed.
+    const rel = (p: string) => `read_csv(${literal(p)}, header = true, types = {'sha256': 'VARCHAR', 'score': 'DOUBLE', 'is_malware': 'BOOLEAN', 'top_features': 'VARCHAR'})`;
     const [r] = await queryRows<{ n: number; d: number; v: number }>(conn, `SELECT count(*) AS n, max(abs(a.score - b.score) / greatest(1, abs(b.score))) AS d, count(*) FILTER (WHERE a.is_malware = b.is_malware) AS v
       FROM ${rel(a)} a JOIN ${rel(b)} b USING (sha256)`);
     return { rows: Number(r?.n ?? 0), maxDiff: Number(r?.d ?? NaN), verdicts: Number(r?.v ?? 0) };
