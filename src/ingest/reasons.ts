@@ -25,8 +25,6 @@ interface ReasonSpec {
   detail?: (v: string) => string;
   /** Error types of DuckDB's CSV reader (rejects table) that mean this reason. */
   reader?: readonly string[];
-  /** Found by dfp's own record scan before the CSV reader runs (record-scan.ts). */
-  scan?: true;
 }
 
 export const REASONS = {
@@ -36,16 +34,13 @@ export const REASONS = {
   },
   row_too_long: {
     means: 'the record is longer than the longest record dfp reads (1 MiB); often a file without line ends',
-    scan: true,
   },
   nul_byte: {
     means: 'the record holds a NUL byte (0x00), a sign of a damaged or binary file',
-    scan: true,
   },
   malformed: {
     means: 'the CSV record cannot be read: an unterminated quote, bad quoting or bad encoding',
     reader: ['UNQUOTED VALUE', 'INVALID UNICODE', 'LINE SIZE OVER MAXIMUM', 'INVALID STATE'],
-    scan: true,
   },
   non_numeric: {
     means: 'a number is empty or not a number',

@@ -56,7 +56,6 @@ export interface StageOptions {
 export async function stageFile(pass: IngestPass, file: InputFile, index: number, plan: FilePlan, table: string, opts: StageOptions = {}): Promise<StagedFile> {
   const { conn } = pass;
   const stage = pass.stageFile(index);
-  const rejectsTable = pass.readerRejects(index);
   const check = problemExpr(plan);
   const csv = file.format !== 'parquet';
   const header = plan.columns.map((c) => c.header);
@@ -72,7 +71,7 @@ export async function stageFile(pass: IngestPass, file: InputFile, index: number
     } else {
       const path = scan?.copy ?? file.path;
       const gzip = !scan?.copy && file.format === 'csv.gz';
-      select = `SELECT *, ${check} AS _problem FROM ${readCsvSql(path, gzip, plan, rejectsTable, pass.readerScans(index))}`;
+      select = `SELECT *, ${check} AS _problem FROM ${readCsvSql(path, gzip, plan, pass.readerRejects(index), pass.readerScans(index))}`;
     }
     // LZ4: cheapest to write and read back; the stage lives only for this ingest.
     await conn.run(`COPY (${select}) TO ${literal(stage)} (FORMAT parquet, COMPRESSION lz4_raw${opts.rowGroupSize ? `, ROW_GROUP_SIZE ${opts.rowGroupSize}` : ''})`);

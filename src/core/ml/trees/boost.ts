@@ -7,18 +7,11 @@
 import { mulberry32 } from '../prng.ts';
 import { type BinnedMatrix, binMatrix, fitBins } from './bins.ts';
 import { sigmoid, type Tree, type TreeEnsemble } from './ensemble.ts';
-import { growTree, HistogramBuilder } from './grow.ts';
+import { type GrowParams, growTree, HistogramBuilder } from './grow.ts';
 
-export interface BoostParams {
+/** The tree's own parameters (grow.ts) plus the boosting loop's. */
+export interface BoostParams extends GrowParams {
   iterations: number;
-  learningRate: number;
-  maxLeaves: number;
-  /** 0 = unlimited. */
-  maxDepth: number;
-  minDataInLeaf: number;
-  minChildWeight: number;
-  lambdaL2: number;
-  minSplitGain: number;
   /** Fraction of rows each round sees. */
   subsample: number;
   /** Fraction of features each tree may split on. */
@@ -118,7 +111,6 @@ export function boost(train: Rows, F: number, params: Partial<BoostParams> = {},
   const features = Uint32Array.from({ length: F }, (_, i) => i);
   const rand = mulberry32(p.seed);
   const builder = new HistogramBuilder(m, mapper);
-  const grow = { maxLeaves: p.maxLeaves, maxDepth: p.maxDepth, minDataInLeaf: p.minDataInLeaf, minChildWeight: p.minChildWeight, lambdaL2: p.lambdaL2, minSplitGain: p.minSplitGain, learningRate: p.learningRate };
 
   const trees: Tree[] = [];
   const history: { train: number; valid?: number }[] = [];
@@ -153,7 +145,7 @@ export function boost(train: Rows, F: number, params: Partial<BoostParams> = {},
         allowed[features[i]!] = 1;
       }
     }
-    const { tree, bin } = growTree(m, mapper, builder, g, h, rows, count, allowed, grow, scratch);
+    const { tree, bin } = growTree(m, mapper, builder, g, h, rows, count, allowed, p, scratch);
     trees.push(tree);
     for (let r = 0; r < n; r++) margin[r]! += tree.value[binnedLeaf(tree, bin, m, missing, r)]!;
     const loss: { train: number; valid?: number } = { train: logloss(margin, y) };
