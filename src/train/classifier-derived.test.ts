@@ -15,7 +15,7 @@ import { openGraph } from '../engine/onnxruntime/index.ts';
 import { maxAbsDiff } from '../export/parity.ts';
 import { litertAvailable, runLitertMany } from '../export/testing/litert.ts';
 import { exportTflite } from '../export/tflite/export-tflite.ts';
-import { fitClassifier } from './fit.ts';
+import { fitClassifier } from './fit-detector.ts';
 import { subset } from './split.ts';
 import { synthDataset, testConfig } from './testing.ts';
 

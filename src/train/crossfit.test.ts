@@ -9,7 +9,8 @@ import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
 import { classificationMetrics } from '../core/ml/eval/index.ts';
 import { silentProgress } from '../core/progress.ts';
 import { openSession, ort } from '../engine/onnxruntime/index.ts';
-import { fitClassifier, stratifiedFolds } from './fit.ts';
+import { stratifiedFolds } from './fit.ts';
+import { fitClassifier } from './fit-detector.ts';
 import { concatDatasets, subset } from './split.ts';
 import { synthDataset, testConfig } from './testing.ts';
 

@@ -16,7 +16,8 @@ import { silentProgress } from '../core/progress.ts';
 import { ident, literal, openDuckDb } from '../engine/duckdb/connection.ts';
 import { readDataset } from './data.ts';
 import { openSession, ort } from '../engine/onnxruntime/index.ts';
-import { fitAutoencoder, fitClassifier } from './fit.ts';
+import { fitAutoencoder } from './fit.ts';
+import { fitClassifier } from './fit-detector.ts';
 import { splitRows, subset } from './split.ts';
 import { synthDataset, testConfig } from './testing.ts';
 
