@@ -90,7 +90,7 @@ test('time split never puts a later month in train or validation; stratified kee
   assert.deepEqual(splitRows(d, { kind: 'stratified', testMonths: 3, testFraction: 0.3, validationFraction: 0.25, seed: 1 }), st, 'seeded');
 });
 
-const SMALL = ['train.epochs=6', 'train.batch_size=32', 'model.autoencoder.hidden=[16]', 'model.autoencoder.latent=4', 'model.classifier.hidden=[8]'];
+const SMALL = ['model.classifier.kind=mlp', 'train.epochs=6', 'train.batch_size=32', 'model.autoencoder.hidden=[16]', 'model.autoencoder.latent=4', 'model.classifier.hidden=[8]'];
 
 for (const kind of ['autoencoder', 'classifier'] as const) {
   test(`${kind}: same seed and data give identical weights (ONNX bytes), threshold and history`, async () => {
