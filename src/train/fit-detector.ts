@@ -60,7 +60,8 @@ export async function fitKind(o: FitOptions, kind: DetectorKind): Promise<Detect
   }
   const mlp = await fitMlp(opts);
   const trees = await fitTrees({ ...opts, onEpoch: undefined });
-  return { ...blendFits(config, mlp, trees), detector: 'blend' };
+  // The blend keeps its tree half's ensemble: its explanations are that half's TreeSHAP contributions.
+  return { ...blendFits(config, mlp, trees), detector: 'blend', trees: treesMeta(trees) };
 }
 
 /** `model.classifier.kind` as configured; auto runs the time-forward protocol on the training months first. */
