@@ -8,7 +8,7 @@
  */
 import { servedFingerprintModel, type DfpConfig } from '../core/config/schema.ts';
 import { DfpError, isDfpError } from '../core/errors.ts';
-import { type DriftReport, type DriftSide, driftReport, MIN_ROWS } from '../core/drift/document.ts';
+import { configThresholds, type DriftReport, type DriftSide, driftReport, MIN_ROWS } from '../core/drift/document.ts';
 import type { DriftThresholds } from '../core/drift/report.ts';
 import type { ScoredModel } from '../core/drift/score.ts';
 import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
@@ -44,12 +44,6 @@ interface Opened {
   uri: string;
   model: Scorer;
   cleanup: () => Promise<void>;
-}
-
-/** Thresholds from the config's drift section, with the caller's on top. */
-export function thresholdsOf(config: DfpConfig, extra: Partial<DriftThresholds> = {}): DriftThresholds {
-  const d = config.drift;
-  return { psiModerate: d.psi_moderate, psiMajor: d.psi_major, alpha: d.alpha, bins: d.bins, ...extra };
 }
 
 /** The served models at serve.alias, the verdict's first; a model without that alias is left out (with a note). */
@@ -111,7 +105,7 @@ export async function runDrift(o: DriftOptions): Promise<DriftRun> {
       reference: { ...ref.side, x: matrix(ref.data) },
       current: { source: cur.source.ref, rows: cur.data.n, commit: cur.source.commit || null, x: matrix(cur.data), month: cur.data.month },
       models,
-      thresholds: thresholdsOf(o.config, o.thresholds),
+      thresholds: configThresholds(o.config, o.thresholds),
     });
     const plots = o.plotsDir ? await writeDriftPlots(o.plotsDir, report, models) : undefined;
     return { ...report, notes, ...(plots ? { plots } : {}) };

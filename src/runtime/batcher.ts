@@ -17,6 +17,11 @@ export interface BatcherOptions {
   /** Told the size of every batch (metrics). */
   onBatch?: (rows: number) => void;
   /**
+   * Told every scored batch before its rows' callers resume: the rows as scored (row-major, the first `rows` rows of
+   * x) and the outputs. Both are reused afterwards: copy what you keep. Drift monitoring reads the traffic here.
+   */
+  onScored?: (x: Float32Array, rows: number, out: ScoreBatch) => void;
+  /**
    * Arms the wait of a partial batch: calls `flush` once the wait is over and returns a cancel. Default: a timer of
    * maxWaitMs (setImmediate when 0). Tests pass their own to decide when a partial batch goes, never by the clock.
    */
@@ -131,6 +136,7 @@ export class MicroBatcher<S extends BatchScorer = BatchScorer> {
 
   private settle(batch: Pending, out: ScoreBatch | undefined, err: unknown): void {
     this.inflight--;
+    if (out) this.opts.onScored?.(batch.buf, batch.rows, out);
     this.free.push(batch.buf);
     if (out) {
       batch.waiters.forEach((w, i) => w.resolve({ score: out.scores[i]!, errors: out.featureErrors, offset: i * N_FEATURES }));

@@ -4,6 +4,7 @@
  * per month. The first model is the verdict's (serve.model, the detector): its score drift is `score` itself, the
  * fingerprint model's sits beside it as `score.fingerprint`.
  */
+import type { DfpConfig } from '../config/schema.ts';
 import { DfpError } from '../errors.ts';
 import { type DriftThresholds, DEFAULT_THRESHOLDS, type FeatureDrift, featureDrift, type GroupDrift, type Matrix } from './report.ts';
 import { alertRate, type ScoreDrift, type ScoredModel, scoreDrift } from './score.ts';
@@ -57,6 +58,12 @@ export interface DriftInput {
   thresholds?: Partial<DriftThresholds>;
 }
 
+/** The thresholds of the config's drift section, with the caller's on top. */
+export function configThresholds(config: DfpConfig, extra: Partial<DriftThresholds> = {}): DriftThresholds {
+  const d = config.drift;
+  return { psiModerate: d.psi_moderate, psiMajor: d.psi_major, alpha: d.alpha, bins: d.bins, ...extra };
+}
+
 function rowsOf(m: Matrix, width: number, idx: number[]): Matrix {
   const x = new Float32Array(idx.length * width);
   idx.forEach((r, k) => x.set(m.x.subarray(r * width, (r + 1) * width), k * width));
@@ -68,14 +75,14 @@ export function driftReport(input: DriftInput): DriftReport {
   const { columns, reference, current } = input;
   for (const [name, side] of [['reference', reference], ['current', current]] as const) {
     if (side.x.n < MIN_ROWS) throw new DfpError('INPUT_INVALID', `the ${name} side '${side.source}' has ${side.x.n} usable row(s); comparing distributions needs at least ${MIN_ROWS}`, { [name]: side.source, rows: side.x.n });
-    for (const m of input.models) {
-      const got = name === 'reference' ? m.reference.length : m.current.length;
-      if (got !== side.x.n) throw new DfpError('INTERNAL', `model ${m.name} has ${got} ${name} score(s) for ${side.x.n} row(s)`);
-    }
+  }
+  // Months read the verdict model's scores row by row, so they must be the current rows' own.
+  const verdict = input.models[0];
+  if (current.month && verdict && verdict.current.length !== current.x.n) {
+    throw new DfpError('INTERNAL', `model ${verdict.name} has ${verdict.current.length} score(s) for ${current.x.n} current row(s)`);
   }
   const features = featureDrift(columns, reference.x, current.x, t);
   const scores = input.models.map((m) => scoreDrift(m, t));
-  const verdict = input.models[0];
   const F = columns.length;
   const month = current.month ?? [];
   const months = [...new Set(month.filter((m): m is string => m !== null))].sort().flatMap((m): MonthDrift[] => {
