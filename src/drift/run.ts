@@ -15,8 +15,10 @@ import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
 import type { Progress } from '../core/progress.ts';
 import { monthsSvg, scoreShiftSvg } from '../evaluate/drift-charts.ts';
 import { writeCharts } from '../evaluate/plots.ts';
-import { openModel } from '../runtime/open.ts';
-import type { Scorer } from '../runtime/scorer.ts';
+import type { Tracking } from '../core/tracking/index.ts';
+import { Scorer } from '../runtime/scorer.ts';
+import { RegistryModelSource } from '../runtime/sources/registry.ts';
+import { openTracking } from '../tracking/open.ts';
 import type { Dataset } from '../train/data.ts';
 import { openData } from '../train/evaluate.ts';
 import { trainingData } from './reference.ts';
@@ -43,36 +45,46 @@ export interface DriftRun extends DriftReport {
 interface Opened {
   uri: string;
   model: Scorer;
-  cleanup: () => Promise<void>;
 }
 
-/** The served models at serve.alias, the verdict's first; a model without that alias is left out (with a note). */
-async function openServed(config: DfpConfig, notes: string[], required: boolean): Promise<Opened[]> {
+/**
+ * The served models at serve.alias, the verdict's first, loaded as `dfp serve` loads them (the registry source of the
+ * model runtime); a model without that alias is left out with a note, unless it is the verdict's and is required.
+ */
+async function openServed(config: DfpConfig, tracking: Tracking, notes: string[], required: boolean): Promise<Opened[]> {
   const names = [config.serve.model, servedFingerprintModel(config.serve)].filter((n): n is string => Boolean(n));
   const out: Opened[] = [];
-  for (const [i, name] of names.entries()) {
-    const uri = `models:/${name}@${config.serve.alias}`;
-    try {
-      out.push({ uri, ...(await openModel(config, uri)) });
-    } catch (e) {
-      if (!isDfpError(e) || e.code !== 'NOT_FOUND') throw e;
-      if (i === 0 && required) {
-        throw new DfpError('NOT_FOUND', `no --reference given, and the default reference (the training data of ${uri}, serve.model) cannot be found: ${e.message}; pass --reference <file|lake ref>`, { model: uri }, { cause: e });
+  try {
+    for (const [i, name] of names.entries()) {
+      const uri = `models:/${name}@${config.serve.alias}`;
+      try {
+        const source = new RegistryModelSource(tracking, name, false);
+        out.push({ uri, model: await Scorer.open(await source.load(await source.resolve(config.serve.alias))) });
+      } catch (e) {
+        if (!isDfpError(e) || e.code !== 'NOT_FOUND') throw e;
+        if (i === 0 && required) {
+          throw new DfpError('NOT_FOUND', `no --reference given, and the default reference (the training data of ${uri}, serve.model) cannot be found: ${e.message}; pass --reference <file|lake ref>`, { model: uri }, { cause: e });
+        }
+        notes.push(`${uri} is not scored: ${e.message}`);
+        // Without the verdict model there is no `score` to report, and the fingerprint model alone is not it.
+        if (i === 0) break;
       }
-      notes.push(`${uri} is not scored: ${e.message}`);
-      // Without the verdict model there is no `score` to report, and the fingerprint model alone is not it.
-      if (i === 0) break;
     }
+    return out;
+  } catch (e) {
+    for (const m of out) await m.model.close();
+    throw e;
   }
-  return out;
 }
 
 const matrix = (d: Dataset) => ({ x: d.x, n: d.n });
 
 export async function runDrift(o: DriftOptions): Promise<DriftRun> {
   const notes: string[] = [];
-  const opened = await openServed(o.config, notes, o.reference === undefined);
+  const tracking = await openTracking(o.config);
+  let opened: Opened[] = [];
   try {
+    opened = await openServed(o.config, tracking, notes, o.reference === undefined);
     const progress = o.progress ? { progress: o.progress } : {};
     let ref: { data: Dataset; side: DriftSide; flag: string };
     if (o.reference !== undefined) {
@@ -80,7 +92,7 @@ export async function runDrift(o: DriftOptions): Promise<DriftRun> {
       ref = { data: r.data, side: { source: r.source.ref, rows: r.data.n, commit: r.source.commit || null }, flag: `--reference '${r.source.ref}'` };
     } else {
       const verdict = opened[0]!;
-      const t = await trainingData(o.config, verdict.model.metadata);
+      const t = await trainingData(o.config, verdict.model.metadata, tracking);
       const source = `${verdict.uri} training data (run ${t.run_id}, ${t.source.table})`;
       ref = { data: t.data, side: { source, rows: t.data.n, commit: t.source.commit }, flag: `the reference (${source})` };
     }
@@ -92,7 +104,7 @@ export async function runDrift(o: DriftOptions): Promise<DriftRun> {
     for (const m of opened) {
       const { ref: r, metadata } = m.model;
       models.push({
-        name: r.name === 'model' ? m.uri : r.name,
+        name: r.name,
         version: r.version,
         kind: metadata.kind,
         threshold: metadata.threshold,
@@ -110,10 +122,8 @@ export async function runDrift(o: DriftOptions): Promise<DriftRun> {
     const plots = o.plotsDir ? await writeDriftPlots(o.plotsDir, report, models) : undefined;
     return { ...report, notes, ...(plots ? { plots } : {}) };
   } finally {
-    for (const m of opened) {
-      await m.model.close();
-      await m.cleanup();
-    }
+    for (const m of opened) await m.model.close();
+    await tracking.close();
   }
 }
 
