@@ -6,14 +6,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { FEATURE_COLUMNS } from '../../src/core/kronodroid/schema.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import { type RunningServer, startServer } from '../../src/serve/start.ts';
-import { loadFileDataset } from '../../src/train/data.ts';
 import { testConfig } from '../../src/train/testing.ts';
 import { openTracking } from '../../src/tracking/open.ts';
 import { runDfp } from '../support/cli.ts';
-import { writeDriftedCsv } from '../support/drifted-apps.ts';
+import { appBodies, writeDriftedCsv } from '../support/drifted-apps.ts';
 import { productionWorkspace } from '../support/trainable-workspace.ts';
 
 interface ScoreDrift {
@@ -38,20 +36,6 @@ interface Doc {
   months: { month: string; rows: number; alert_rate: number | null; score_psi: number | null }[];
   thresholds: Record<string, unknown>;
   plots?: Record<string, { svg: string; png: string }>;
-}
-
-/** The app rows of a KronoDroid file as /v1/score/batch bodies. */
-async function bodies(home: string, file: string): Promise<Record<string, number>[]> {
-  const { data } = await loadFileDataset(file, testConfig([], home));
-  const F = FEATURE_COLUMNS.length;
-  return Array.from({ length: data.n }, (_, i) => {
-    const b: Record<string, number> = {};
-    FEATURE_COLUMNS.forEach((c, j) => {
-      const v = data.x[i * F + j]!;
-      if (!Number.isNaN(v)) b[c] = v;
-    });
-    return b;
-  });
 }
 
 describe('drift against the production models', { timeout: 600_000 }, () => {
@@ -134,13 +118,13 @@ describe('drift against the production models', { timeout: 600_000 }, () => {
     };
 
     test('GET /v1/drift: 409 until 20 apps are scored; then the window against the detector\'s training data, as dfp drift prints it', async () => {
-      const training = await bodies(home, apps);
+      const training = await appBodies(home, apps);
       await batch(training.slice(0, 10));
       const early = await get('/v1/drift');
       assert.equal(early.statusCode, 409, early.body);
       assert.match(early.json().error.message, /^10 app\(s\) scored by kronodroid_detector version 1 so far; drift needs at least 20/);
 
-      const moved = await bodies(home, drifted);
+      const moved = await appBodies(home, drifted);
       await batch(moved.slice(0, 70));
       const res = await get('/v1/drift');
       assert.equal(res.statusCode, 200, res.body);

@@ -23,11 +23,11 @@ export function ensureUiBuilt(): void {
   if (r.status !== 0) throw new Error(`npm run build:web failed: ${r.stderr}`);
 }
 
-export async function startServer(home: string): Promise<Server> {
-  // The real `dfp serve`: scoring API and dashboard on one port, serving the workspace's MODEL.
+/** The real `dfp serve` on `home`: scoring API and dashboard on one port; `env` sets its config (default: serve the workspace's MODEL). */
+export async function startServer(home: string, env: Record<string, string> = { DFP_SERVE__MODEL: MODEL }): Promise<Server> {
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/dfp.js'), 'serve', 'serve.port=0', 'serve.poll_seconds=0'], {
     cwd: ROOT,
-    env: { ...process.env, DFP_HOME: home, DFP_SERVE__API_KEY: API_KEY, DFP_SERVE__MODEL: MODEL },
+    env: { ...process.env, DFP_HOME: home, DFP_SERVE__API_KEY: API_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
