@@ -114,8 +114,8 @@ export async function runDrift(o: DriftOptions): Promise<DriftRun> {
     }
     const report = driftReport({
       columns: FEATURE_COLUMNS,
-      reference: { ...ref.side, x: matrix(ref.data) },
-      current: { source: cur.source.ref, rows: cur.data.n, commit: cur.source.commit || null, x: matrix(cur.data), month: cur.data.month },
+      reference: { ...ref.side, x: matrix(ref.data), family: ref.data.family },
+      current: { source: cur.source.ref, rows: cur.data.n, commit: cur.source.commit || null, x: matrix(cur.data), month: cur.data.month, family: cur.data.family, label: cur.data.y },
       models,
       thresholds: configThresholds(o.config, o.thresholds),
     });

@@ -34,6 +34,7 @@ interface Doc {
   features: { name: string; group: string; psi: number; drifted: boolean }[];
   groups: Record<string, { features: number; drifted: number }>;
   months: { month: string; rows: number; alert_rate: number | null; score_psi: number | null }[];
+  families: { malware: number; unseen: number; share_unseen: number; unseen_families: { name: string; apps: number }[] } | null;
   thresholds: Record<string, unknown>;
   plots?: Record<string, { svg: string; png: string }>;
 }
@@ -81,6 +82,8 @@ describe('drift against the production models', { timeout: 600_000 }, () => {
     assert.equal(same.drifted, false, JSON.stringify(same.features.filter((f) => f.drifted).map((f) => [f.name, f.psi])));
     assert.ok(s.psi < 0.25 && !s.drifted, `score PSI ${s.psi}`);
     assert.equal(same.months.length, 6);
+    // Every malware family of the file has apps in the training part.
+    assert.deepEqual([same.families?.malware, same.families?.unseen], [120, 0]);
     assert.ok(same.months.every((m) => m.alert_rate !== null && m.score_psi !== null));
   });
 
@@ -90,6 +93,8 @@ describe('drift against the production models', { timeout: 600_000 }, () => {
     assert.equal(r.drifted, true);
     const names = new Set(r.features.filter((f) => f.drifted).map((f) => f.name));
     for (const f of ['read', 'write', 'INTERNET', 'CAMERA']) assert.ok(names.has(f), `${f} drifts`);
+    // The drifted apps' malware is all of one family the detector never trained on.
+    assert.deepEqual(r.families, { malware: 100, unseen: 100, share_unseen: 1, unseen_families: [{ name: 'Family', apps: 100 }] });
     assert.deepEqual(Object.keys(r.plots ?? {}).sort(), ['months', 'score-kronodroid_autoencoder', 'score-kronodroid_detector']);
     const svg = readFileSync(r.plots!['score-kronodroid_detector']!.svg, 'utf8');
     assert.match(svg, new RegExp(`${r.reference.rows} reference and 200 current apps`));
@@ -100,6 +105,7 @@ describe('drift against the production models', { timeout: 600_000 }, () => {
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, /^DRIFTED: \d+ of 474 features/);
     assert.match(human.stdout, /top drifted features:/);
+    assert.match(human.stdout, /malware of families unseen in the reference: 100 of 100 \(100\.0 %\): Family \(100\)/);
     assert.match(human.stdout, /kronodroid_detector\s+1\s+\d+\.\d{3}\s+-?\d+\.\d{4}\s+\d+\.\d %\s+\d+\.\d %/);
   });
 
@@ -142,7 +148,7 @@ describe('drift against the production models', { timeout: 600_000 }, () => {
       // The reference side of the scores is the same apps and models as the CLI's.
       assert.ok(Math.abs(doc.score!.reference_alert_rate - cli.score!.reference_alert_rate) < 1e-12);
       assert.ok(Math.abs(doc.score!.reference_mean - cli.score!.reference_mean) < 1e-6);
-      assert.deepEqual(doc.months, []);
+      assert.deepEqual([doc.months, doc.families], [[], null], 'requests carry no dates, labels or families');
     });
 
     test('/metrics: score and feature-summary histograms per model version, and the last drift check', async () => {

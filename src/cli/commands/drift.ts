@@ -31,8 +31,9 @@ drift.psi_major (0.25), or at least drift.psi_moderate (0.1) with a significant 
 for counts, 2x2 chi-square for permission flags, with Benjamini-Hochberg control of false discoveries at drift.alpha
 (5 %) over all features. The scores of serve.model and serve.fingerprint_model (at serve.alias) on both sides are
 compared the same way (PSI and KS), with the shift of their mean and the alert rate at each model's threshold.
---json prints {reference, current, drifted, score: {psi, mean_shift, alert_rate, reference_alert_rate, …,
-fingerprint}, features, groups, months, thresholds}; GET /v1/drift of \`dfp serve\` answers the same shape for its
+For labelled apps with families, the share of malware whose family has no app in the reference. --json prints
+{reference, current, drifted, score: {psi, mean_shift, alert_rate, reference_alert_rate, …, fingerprint}, features,
+groups, months, families, thresholds}; GET /v1/drift of \`dfp serve\` answers the same shape for its
 most recent requests.`,
     ),
   ).action(
@@ -58,6 +59,7 @@ most recent requests.`,
         '',
         formatTable(['group', 'features', 'drifted', 'mean PSI'], Object.entries(r.groups).map(([g, v]) => [g, v.features, v.drifted, num(v.mean_psi)])),
         ...(drifted.length ? ['', `top drifted features:`, formatTable(['feature', 'group', 'PSI', 'test', 'statistic', 'q-value', 'missing'], drifted.slice(0, top).map((f) => [f.name, f.group, num(f.psi), f.test, num(f.statistic), num(f.q_value, 4), num(f.missing)]))] : []),
+        ...(r.families ? ['', `malware of families unseen in the reference: ${r.families.unseen} of ${r.families.malware} (${pct(r.families.share_unseen)})${r.families.unseen_families.length ? `: ${r.families.unseen_families.slice(0, 5).map((f) => `${f.name} (${f.apps})`).join(', ')}` : ''}`] : []),
         ...(r.months.length ? ['', formatTable(['month', 'apps', 'drifted features', 'mean PSI', 'alert rate', 'score PSI'], r.months.map((m) => [m.month, m.rows, m.drifted_features, num(m.mean_psi), pct(m.alert_rate), num(m.score_psi)]))] : []),
         ...(r.plots ? ['', 'plots:', ...Object.values(r.plots).map((p) => `  ${p.svg}  ${p.png}`)] : []),
         ...r.notes.map((n) => `note: ${n}`),

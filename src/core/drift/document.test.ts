@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { loadConfig } from '../config/load.ts';
 import { mulberry32, normal } from '../ml/prng.ts';
 import { configThresholds, driftReport, MIN_ROWS } from './document.ts';
+import { unseenFamilies } from './families.ts';
 import { DEFAULT_THRESHOLDS } from './report.ts';
 import { alertRate, scoreDrift } from './score.ts';
 import { RollingWindow } from './window.ts';
@@ -54,7 +55,7 @@ test('drift document: features, the verdict model as score with the fingerprint 
       { name: 'autoencoder', version: '1', kind: 'autoencoder', threshold: 0.5, reference: refScores, current: refScores },
     ],
   });
-  assert.deepEqual(Object.keys(doc), ['reference', 'current', 'drifted', 'score', 'features', 'groups', 'months', 'thresholds']);
+  assert.deepEqual(Object.keys(doc), ['reference', 'current', 'drifted', 'score', 'features', 'groups', 'months', 'families', 'thresholds']);
   assert.equal(doc.drifted, true);
   assert.deepEqual(doc.features.map((f) => [f.name, f.drifted]), [['read', true], ['INTERNET', true]]);
   assert.deepEqual([doc.score!.model, doc.score!.version, doc.score!.fingerprint!.model, doc.score!.fingerprint!.drifted], ['detector', '3', 'autoencoder', false]);
@@ -65,7 +66,7 @@ test('drift document: features, the verdict model as score with the fingerprint 
   assert.deepEqual(doc.thresholds, { ...DEFAULT_THRESHOLDS, correction: 'benjamini-hochberg' });
 
   const alone = driftReport({ columns: cols, reference: { source: 'r', rows: n, commit: null, x: ref }, current: { source: 'r', rows: n, commit: null, x: ref }, models: [] });
-  assert.deepEqual([alone.drifted, alone.score, alone.months], [false, null, []]);
+  assert.deepEqual([alone.drifted, alone.score, alone.months, alone.families], [false, null, [], null]);
   const few = { x: cur.x.slice(0, (MIN_ROWS - 1) * 2), n: MIN_ROWS - 1 };
   assert.throws(() => driftReport({ columns: cols, reference: { source: 'r', rows: n, commit: null, x: ref }, current: { source: 'tiny.csv', rows: few.n, commit: null, x: few }, models: [] }), /the current side 'tiny\.csv' has 19 usable row\(s\); comparing distributions needs at least 20/);
 });
@@ -74,4 +75,17 @@ test('thresholds come from the config\'s drift section; a moderate PSI above the
   const { config } = loadConfig({ env: {}, overrides: ['drift.psi_major=0.3', 'drift.alpha=0.01'] });
   assert.deepEqual(configThresholds(config), { psiModerate: 0.1, psiMajor: 0.3, alpha: 0.01, bins: 10 });
   assert.throws(() => loadConfig({ env: {}, overrides: ['drift.psi_moderate=0.5'] }), /drift\.psi_moderate must not be above drift\.psi_major/);
+});
+
+test('unseen families: labelled malware of a family the reference has no app of; null without labelled families', () => {
+  const reference = ['Joker', null, 'Hiddad', 'Joker'];
+  const family = ['Joker', 'Anubis', 'Anubis', 'Cerberus', null, 'Hiddad', 'Anubis'];
+  const label = [1, 1, 1, 1, 1, 1, 0]; // the last Anubis is labelled benign: not counted
+  assert.deepEqual(unseenFamilies(reference, { family, label }), {
+    malware: 5,
+    unseen: 3,
+    share_unseen: 0.6,
+    unseen_families: [{ name: 'Anubis', apps: 2 }, { name: 'Cerberus', apps: 1 }],
+  });
+  assert.equal(unseenFamilies(reference, { family: [null, null], label: [1, 0] }), null);
 });

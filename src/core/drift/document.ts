@@ -8,6 +8,7 @@ import type { DfpConfig } from '../config/schema.ts';
 import { DfpError } from '../errors.ts';
 import { type DriftThresholds, DEFAULT_THRESHOLDS, type FeatureDrift, featureDrift, type GroupDrift, type Matrix } from './report.ts';
 import { alertRate, type ScoreDrift, type ScoredModel, scoreDrift } from './score.ts';
+import { type FamilyShift, unseenFamilies } from './families.ts';
 import { psi } from './psi.ts';
 
 /** Fewest rows per side (and per month) for a distribution comparison to mean anything. */
@@ -44,15 +45,18 @@ export interface DriftReport {
   features: FeatureDrift[];
   groups: Record<string, GroupDrift>;
   months: MonthDrift[];
+  /** Labelled current malware of families the reference has no app of; null without labels and families. */
+  families: FamilyShift | null;
   /** The rule the verdicts follow: PSI thresholds, the false-discovery rate and its correction, bins. */
   thresholds: DriftThresholds & { correction: 'benjamini-hochberg' };
 }
 
 export interface DriftInput {
   columns: readonly string[];
-  reference: DriftSide & { x: Matrix };
-  /** `month` per current row (YYYY-MM or null) for the month-by-month section. */
-  current: DriftSide & { x: Matrix; month?: readonly (string | null)[] };
+  /** `family` per reference row, when known, for the unseen-families share. */
+  reference: DriftSide & { x: Matrix; family?: readonly (string | null)[] };
+  /** `month` per current row (YYYY-MM or null) for the month-by-month section; `family` and `label` for unseen families. */
+  current: DriftSide & { x: Matrix; month?: readonly (string | null)[]; family?: readonly (string | null)[]; label?: ArrayLike<number> };
   /** Scores of the served models on both sides (same row order as the matrices), the verdict's first. */
   models: ScoredModel[];
   thresholds?: Partial<DriftThresholds>;
@@ -110,6 +114,7 @@ export function driftReport(input: DriftInput): DriftReport {
     features: features.features,
     groups: features.groups,
     months,
+    families: reference.family && current.family && current.label ? unseenFamilies(reference.family, { family: current.family, label: current.label }) : null,
     thresholds: { ...t, correction: 'benjamini-hochberg' },
   };
 }
