@@ -4,8 +4,13 @@ import { PERMISSION_COLUMNS, SYSCALL_COLUMNS, lakeName } from '../core/kronodroi
 import { FEATURE_INDEX, N_FEATURES } from '../core/scoring/features.ts';
 import type { ModelRef } from '../core/scoring/model-source.ts';
 
-const SYSCALL_IDX = Int32Array.from(SYSCALL_COLUMNS, (c) => FEATURE_INDEX.get(c)!);
-const PERMISSION_IDX = Int32Array.from(PERMISSION_COLUMNS, (c) => FEATURE_INDEX.get(lakeName(c))!);
+/** Per input column: 1 a system call, 2 a permission flag, 0 anything else (one pass per row sums them all). */
+const SUMMARY_KIND = (() => {
+  const k = new Uint8Array(N_FEATURES);
+  for (const c of SYSCALL_COLUMNS) k[FEATURE_INDEX.get(c)!] = 1;
+  for (const c of PERMISSION_COLUMNS) k[FEATURE_INDEX.get(lakeName(c))!] = 2;
+  return k;
+})();
 
 type Child = ReturnType<Histogram<'model' | 'version'>['labels']>;
 
@@ -89,12 +94,12 @@ export class ServeMetrics {
       let calls = 0;
       let perms = 0;
       let missing = 0;
-      for (let k = 0; k < SYSCALL_IDX.length; k++) {
-        const v = x[at + SYSCALL_IDX[k]!]!;
-        if (v === v) calls += v; // NaN (missing) is counted below, not summed
+      for (let j = 0; j < N_FEATURES; j++) {
+        const v = x[at + j]!;
+        if (v !== v) missing++; // NaN: missing, filled by the model
+        else if (SUMMARY_KIND[j] === 1) calls += v;
+        else if (SUMMARY_KIND[j] === 2 && v === 1) perms++;
       }
-      for (let k = 0; k < PERMISSION_IDX.length; k++) if (x[at + PERMISSION_IDX[k]!] === 1) perms++;
-      for (let j = 0; j < N_FEATURES; j++) if (Number.isNaN(x[at + j]!)) missing++;
       c[0].observe(calls);
       c[1].observe(perms);
       c[2].observe(missing);

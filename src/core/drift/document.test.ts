@@ -13,13 +13,18 @@ import { RollingWindow } from './window.ts';
 test('rolling window: keeps the last `capacity` rows in arrival order, however they were pushed', () => {
   const w = new RollingWindow(3, 2);
   assert.deepEqual(w.snapshot(), { x: new Float32Array(0), n: 0 });
-  w.push([1, 1, 2, 2], 2);
+  w.push(Float32Array.of(1, 1, 2, 2), 2);
   assert.deepEqual([...w.snapshot().x], [1, 1, 2, 2]);
-  w.push([0, 0, 3, 3, 4, 4, 5, 5], 3, 1); // rows 1..3 of a batch
+  w.push(Float32Array.of(0, 0, 3, 3, 4, 4, 5, 5), 3, 1); // rows 1..3 of a batch
   assert.deepEqual(w.snapshot(), { x: Float32Array.from([3, 3, 4, 4, 5, 5]), n: 3 });
-  w.push([6, 6], 1);
+  w.push(Float32Array.of(6, 6), 1);
   assert.deepEqual([...w.snapshot().x], [4, 4, 5, 5, 6, 6]);
   assert.deepEqual([w.size, w.seen], [3, 6]);
+  // More rows at once than it holds: the newest ones stay, wrapping around the ring.
+  w.push(Float32Array.of(7, 7, 8, 8, 9, 9, 10, 10, 11, 11), 5);
+  assert.deepEqual([...w.snapshot().x], [9, 9, 10, 10, 11, 11]);
+  w.push(Float32Array.of(12, 12, 13, 13), 2);
+  assert.deepEqual([...w.snapshot().x], [11, 11, 12, 12, 13, 13]);
   w.clear();
   assert.equal(w.size, 0);
   assert.throws(() => new RollingWindow(0, 1), /at least 1 row/);

@@ -30,13 +30,18 @@ export class RollingWindow {
   }
 
   /** Copies `rows` rows of x (row-major, `width` wide) starting at row `from`. */
-  push(x: ArrayLike<number>, rows: number, from = 0): void {
+  push(x: Float32Array, rows: number, from = 0): void {
     const w = this.width;
-    for (let r = 0; r < rows; r++) {
-      const slot = (this.total % this.capacity) * w;
-      const src = (from + r) * w;
-      for (let j = 0; j < w; j++) this.ring[slot + j] = x[src + j]!;
-      this.total++;
+    // The newest `capacity` rows are all that can stay.
+    const skip = Math.max(0, rows - this.capacity);
+    this.total += skip;
+    let r = skip;
+    while (r < rows) {
+      const slot = this.total % this.capacity;
+      const n = Math.min(rows - r, this.capacity - slot);
+      this.ring.set(x.subarray((from + r) * w, (from + r + n) * w), slot * w);
+      this.total += n;
+      r += n;
     }
   }
 
