@@ -2,6 +2,7 @@
 // the months of the current apps (share of features drifted, the verdict model's alert rate against the reference's).
 import type { MonthDrift } from '../core/drift/document.ts';
 import { scoreHistogram } from '../core/ml/eval/index.ts';
+import { type MonthSeries, monthSeriesSvg } from './month-chart.ts';
 import { COLORS, fmt, fmtScore, frame, niceTicks } from './svg.ts';
 
 export interface ScoreShiftInput {
@@ -85,47 +86,21 @@ export interface MonthsInput {
   referenceAlertRate: number | null;
 }
 
-/** Month by month: the share of features drifted and the alert rate, against the reference's alert rate. */
+/** Month by month (the month chart of src/evaluate/month-chart.ts): the share of features drifted and the alert rate, against the reference's alert rate. */
 export function monthsSvg(input: MonthsInput): string {
   const { months } = input;
-  const drifted = months.map((m) => m.drifted_features / Math.max(1, input.features));
-  const alerts = months.map((m) => m.alert_rate);
-  const values = [...drifted, ...alerts.filter((v): v is number => v !== null), input.referenceAlertRate ?? 0];
-  const yTop = yTopOf(Math.max(...values, 0.05));
-  const k = months.length;
-  const xDomain: [number, number] = [-0.5, Math.max(0.5, k - 0.5)];
-  // At most 12 labels on the axis, evenly spread.
-  const step = Math.max(1, Math.ceil(k / 12));
-  const xTicks = months.map((_, i) => i).filter((i) => i % step === 0);
-  const legend = [
-    { label: 'features drifted (share)', color: COLORS.curve, mark: 'line' as const },
-    ...(alerts.some((a) => a !== null) ? [{ label: 'alert rate', color: COLORS.point, mark: 'line' as const }] : []),
-    ...(input.referenceAlertRate !== null ? [{ label: `reference alert rate ${fmt(100 * input.referenceAlertRate, 1)} %`, color: COLORS.text, mark: 'dash' as const }] : []),
+  const scored = months.some((m) => m.alert_rate !== null);
+  const series: MonthSeries[] = [
+    { label: 'features drifted (share)', values: months.map((m) => m.drifted_features / Math.max(1, input.features)) },
+    ...(scored ? [{ label: 'alert rate', values: months.map((m) => m.alert_rate ?? Number.NaN) }] : []),
+    ...(input.referenceAlertRate !== null ? [{ label: `reference alert rate ${fmt(100 * input.referenceAlertRate, 1)} %`, values: months.map(() => input.referenceAlertRate!), dash: true }] : []),
   ];
   const worst = months.reduce<MonthDrift | undefined>((w, m) => (w === undefined || m.drifted_features > w.drifted_features ? m : w), undefined);
-  return frame({
+  return monthSeriesSvg({
     title: 'Drift month by month',
     subtitle: worst ? `most drifted: ${worst.month}, ${worst.drifted_features} of ${input.features} features` : 'no month with enough apps',
-    desc:
-      `For each of ${k} months of current apps, the share of the ${input.features} features that drifted from the reference` +
-      (alerts.some((a) => a !== null) ? ', and the share of apps flagged (alert rate)' : '') +
-      `: ${months.map((m, i) => `${m.month} ${fmt(drifted[i]!, 3)}${m.alert_rate !== null ? ` / ${fmt(m.alert_rate, 3)}` : ''}`).join('; ')}.`,
-    xLabel: 'Month',
+    months: months.map((m) => m.month),
+    series,
     yLabel: 'Share',
-    xDomain,
-    yDomain: [0, yTop],
-    xTicks,
-    xTickLabel: (t) => months[t]?.month ?? '',
-    legend,
-    legendAt: 'above',
-    body: (x, y) => {
-      const series = (v: (number | null)[], color: string) => {
-        const pts = v.flatMap((s, i) => (s === null ? [] : [[x(i), y(s)] as const]));
-        const path = pts.map(([px, py], i) => `${i === 0 ? 'M' : 'L'}${px} ${py}`).join('');
-        return `<path d="${path}" stroke="${color}" stroke-width="2.5" fill="none"/>` + pts.map(([px, py]) => `<circle cx="${px}" cy="${py}" r="4" fill="${color}"/>`).join('');
-      };
-      const level = input.referenceAlertRate !== null ? `<path d="M${x(xDomain[0])} ${y(input.referenceAlertRate)}H${x(xDomain[1])}" stroke="${COLORS.text}" stroke-width="2" stroke-dasharray="6 4"/>` : '';
-      return level + series(drifted, COLORS.curve) + series(alerts, COLORS.point);
-    },
   });
 }

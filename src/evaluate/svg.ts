@@ -51,8 +51,6 @@ export interface FrameSpec {
   /** Tick values; default: round values from niceTicks. */
   xTicks?: number[];
   yTicks?: number[];
-  /** Text of an x tick (default: the number), e.g. a month's name for its index. */
-  xTickLabel?: (t: number) => string;
   /** Plot body in data coordinates through the given scales. */
   body: (x: (v: number) => number, y: (v: number) => number, area: Area) => string;
 }
@@ -98,7 +96,7 @@ export function frame(spec: FrameSpec): string {
     const px = r(x(t));
     grid.push(`M${px} ${area.top}V${area.bottom}`);
     ticks.push(`<line x1="${px}" y1="${area.bottom}" x2="${px}" y2="${area.bottom + 5}" stroke="${COLORS.text}"/>`);
-    ticks.push(`<text x="${px}" y="${area.bottom + 20}" text-anchor="middle" font-size="12">${esc((spec.xTickLabel ?? tickLabel)(t))}</text>`);
+    ticks.push(`<text x="${px}" y="${area.bottom + 20}" text-anchor="middle" font-size="12">${esc(tickLabel(t))}</text>`);
   }
   for (const t of spec.yTicks ?? niceTicks(y0, y1)) {
     const py = r(y(t));
