@@ -28,22 +28,25 @@ export async function trainingInput(tracking: Tracking, runId: string): Promise<
   try {
     run = await tracking.getRun(runId);
   } catch (e) {
-    if (isDfpError(e) && e.code === 'NOT_FOUND') throw new DfpError('NOT_FOUND', `the model's training run ${runId} is not in ${tracking.location}; pass --reference`, { run_id: runId }, { cause: e });
+    if (isDfpError(e) && e.code === 'NOT_FOUND') throw new DfpError('NOT_FOUND', `its training run ${runId} is not in ${tracking.location}`, { run_id: runId }, { cause: e });
     throw e;
   }
   const input = run.inputs.find((i) => i.context === 'train') ?? run.inputs[0];
   const commit = run.params['data.commit'] || input?.commit;
   const table = run.params['data.table'] || input?.table;
   if (!commit || !table) {
-    throw new DfpError('NOT_FOUND', `run ${runId} records no training data (no data.commit / data.table params, no dataset input); pass --reference`, { run_id: runId });
+    throw new DfpError('NOT_FOUND', `its training run ${runId} records no training data (no data.commit / data.table params, no dataset input)`, { run_id: runId });
   }
   return { commit, table };
 }
 
-/** The apps a model was trained on, read from the lake at its run's data commit. */
+/**
+ * The apps a model was trained on, read from the lake at its run's data commit. NOT_FOUND messages say what is missing
+ * of the model ("its training run … is not in …"); callers put the model and their own way out in front.
+ */
 export async function trainingData(config: DfpConfig, metadata: ModelMetadata, tracking?: Tracking): Promise<TrainingData> {
   const runId = metadata.run_id;
-  if (!runId) throw new DfpError('NOT_FOUND', 'the model names no training run (metadata run_id); pass --reference', {});
+  if (!runId) throw new DfpError('NOT_FOUND', 'it names no training run (metadata run_id)', {});
   const t = tracking ?? (await openTracking(config));
   let where;
   try {

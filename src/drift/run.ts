@@ -92,7 +92,10 @@ export async function runDrift(o: DriftOptions): Promise<DriftRun> {
       ref = { data: r.data, side: { source: r.source.ref, rows: r.data.n, commit: r.source.commit || null }, flag: `--reference '${r.source.ref}'` };
     } else {
       const verdict = opened[0]!;
-      const t = await trainingData(o.config, verdict.model.metadata, tracking);
+      const t = await trainingData(o.config, verdict.model.metadata, tracking).catch((e: unknown) => {
+        if (!isDfpError(e) || e.code !== 'NOT_FOUND') throw e;
+        throw new DfpError('NOT_FOUND', `no --reference given, and the training data of ${verdict.uri} (serve.model) cannot be read: ${e.message}; pass --reference <file|lake ref>`, e.details, { cause: e });
+      });
       const source = `${verdict.uri} training data (run ${t.run_id}, ${t.source.table})`;
       ref = { data: t.data, side: { source, rows: t.data.n, commit: t.source.commit }, flag: `the reference (${source})` };
     }

@@ -8,7 +8,7 @@
  * `dfp drift --json` (src/core/drift/document.ts). Each version also gets feature-summary histograms in /metrics.
  */
 import type { DfpConfig } from '../core/config/schema.ts';
-import { DfpError } from '../core/errors.ts';
+import { DfpError, isDfpError } from '../core/errors.ts';
 import { configThresholds, type DriftReport, type DriftSide, driftReport, MIN_ROWS } from '../core/drift/document.ts';
 import type { Matrix } from '../core/drift/report.ts';
 import type { ScoredModel } from '../core/drift/score.ts';
@@ -40,7 +40,10 @@ const keyOf = (ref: ModelRef) => `${ref.name}\0${ref.version}`;
 /** The training data of a served model, as src/drift/reference.ts finds it (loaded on first use: it reads the lake). */
 async function trainingReference(config: DfpConfig, metadata: ModelMetadata, ref: ModelRef): Promise<Reference> {
   const { trainingData } = await import('../drift/reference.ts');
-  const t = await trainingData(config, metadata);
+  const t = await trainingData(config, metadata).catch((e: unknown) => {
+    if (!isDfpError(e) || e.code !== 'NOT_FOUND') throw e;
+    throw new DfpError('NOT_FOUND', `GET /v1/drift compares recent apps with the training data of ${ref.name} version ${ref.version}, which cannot be read: ${e.message}`, e.details, { cause: e });
+  });
   return { side: { source: `models:/${ref.name}/${ref.version} training data (run ${t.run_id}, ${t.source.table})`, rows: t.data.n, commit: t.source.commit }, x: { x: t.data.x, n: t.data.n } };
 }
 
@@ -108,8 +111,8 @@ export class DriftMonitor {
 
   /** The drift document of the window against the verdict model's reference (the shape of `dfp drift --json`). */
   async report(verdict: Scorer, fingerprint: Scorer | undefined): Promise<DriftReport> {
-    const reference = await this.reference(verdict);
     const refKey = keyOf(verdict.ref);
+    // The window first: too few apps is known without reading the reference.
     const current = this.rowsOf === refKey ? this.rows.snapshot() : { x: new Float32Array(0), n: 0 };
     if (current.n < MIN_ROWS) {
       throw new DfpError(
@@ -118,6 +121,7 @@ export class DriftMonitor {
         { rows: current.n, needs: MIN_ROWS },
       );
     }
+    const reference = await this.reference(verdict);
     const models: ScoredModel[] = [];
     for (const scorer of [verdict, ...(fingerprint ? [fingerprint] : [])]) {
       const window = this.scores.get(keyOf(scorer.ref));
