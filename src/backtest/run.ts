@@ -8,6 +8,7 @@ import type { Progress } from '../core/progress.ts';
 import { monthSeriesSvg } from '../evaluate/month-chart.ts';
 import { svgToPng } from '../evaluate/plots.ts';
 import { openData } from '../train/evaluate.ts';
+import { subset } from '../train/split.ts';
 import { type ModelResult, type MonthResult, type ProtocolModel, type ProtocolSummary, checkOrigins, originMonths, timeForward } from '../train/time-forward.ts';
 
 export interface BacktestOptions {
@@ -17,6 +18,8 @@ export interface BacktestOptions {
   progress: Progress;
   /** Where the plot goes (default <workspace>/backtest). */
   plotsDir?: string;
+  /** Only months before this one (YYYY-MM): settings are compared without reading the later (test) months. */
+  before?: string;
 }
 
 export interface BacktestResult {
@@ -40,11 +43,12 @@ function modelsOf(config: DfpConfig): ProtocolModel[] {
 
 export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
   const { config } = o;
-  const { data: d, source } = await openData({ config, data: o.data, progress: o.progress });
+  const { data: all, source } = await openData({ config, data: o.data, progress: o.progress });
+  const d = o.before === undefined ? all : subset(all, all.month.flatMap((m, i) => (m !== null && m < o.before! ? [i] : [])));
   const minMalware = config.model.classifier.selection.min_malware;
   // Every qualifying month of the file is an origin (selection.origins limits only kind=auto inside `dfp train`).
   const origins = originMonths(d, { minMalware });
-  checkOrigins(origins, minMalware, o.data);
+  checkOrigins(origins, minMalware, o.before === undefined ? o.data : `${o.data} before ${o.before}`);
   const models = modelsOf(config);
   const { results } = await timeForward(d, config, models, { progress: o.progress, origins });
   const metric = config.model.classifier.selection.metric;

@@ -14,11 +14,12 @@ export function registerBacktest(program: Command): void {
         .command('backtest')
         .description('how the configured model would have done month by month: each month scored by a model fitted on the months before it')
         .requiredOption('--data <data>', 'labelled apps with dates: a KronoDroid file (CSV/Parquet/zip, either layout) or a lake ref')
+        .option('--before <YYYY-MM>', 'only the months before this one: compare settings on the training months without reading the test months')
         .argument('[overrides...]', 'key=value config overrides (model=classifier is the default; model=autoencoder backtests the fingerprint model)'),
       [
         { line: 'dfp backtest --data kronodroid-real-2019.csv', note: 'the detector kinds model.classifier.kind=auto compares' },
         { line: 'dfp backtest --data kronodroid-real-2019.csv model.classifier.kind=trees --json' },
-        { line: 'dfp backtest --data kronodroid-real-2019.csv model=autoencoder' },
+        { line: 'dfp backtest --data kronodroid-real-2019.csv model=autoencoder --before 2019-10', note: 'the training months only' },
       ],
       `
 The time-forward protocol (rolling origin by month): every month with at least
@@ -39,7 +40,8 @@ threads (train.workers). A line plot of the months is written as SVG and PNG.`,
       // The detector unless the overrides name a model, as `dfp crossval`.
       const named = ctx.overrides.some((o) => /^\+?model=/.test(o));
       const config = named ? ctx.config : loadConfig({ overrides: ['model=classifier', ...ctx.overrides] }).config;
-      const r = await runBacktest({ config, data: opts.data, progress: ctx.progress });
+      if (opts.before !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(String(opts.before))) throw new DfpError('USAGE', `--before must be a month YYYY-MM, got '${String(opts.before)}'`, { key: '--before' });
+      const r = await runBacktest({ config, data: opts.data, progress: ctx.progress, ...(typeof opts.before === 'string' ? { before: opts.before } : {}) });
       const lines = [
         `${r.model} on ${r.data.source}: ${r.data.apps} apps, ${r.data.malware} malware, ${r.data.months.length} months; ${r.months.length} origin months`,
         '',
