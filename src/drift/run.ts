@@ -11,7 +11,7 @@ import { DfpError, isDfpError } from '../core/errors.ts';
 import { configThresholds, type DriftReport, type DriftSide, driftReport, MIN_ROWS } from '../core/drift/document.ts';
 import type { DriftThresholds } from '../core/drift/report.ts';
 import type { ScoredModel } from '../core/drift/score.ts';
-import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
+import { FEATURE_COLUMNS, OPTIONAL_STATIC_COLUMNS } from '../core/kronodroid/schema.ts';
 import type { Progress } from '../core/progress.ts';
 import { monthsSvg, scoreShiftSvg } from '../evaluate/drift-charts.ts';
 import { writeCharts } from '../evaluate/plots.ts';
@@ -79,16 +79,33 @@ async function openServed(config: DfpConfig, tracking: Tracking, notes: string[]
 
 const matrix = (d: Dataset) => ({ x: d.x, n: d.n });
 
+/** One side read as `dfp evaluate` reads --data; a file lacking columns is named by its flag, with the first few it lacks. */
+async function readSide(o: DriftOptions, flag: '--data' | '--reference', spec: string) {
+  try {
+    return await openData({ config: o.config, data: spec, ...(o.progress ? { progress: o.progress } : {}) });
+  } catch (e) {
+    const missing = isDfpError(e) && e.code === 'SCHEMA_MISMATCH' ? e.details?.missing : undefined;
+    if (!Array.isArray(missing)) throw e;
+    const lacks = missing.map(String);
+    const noFeature = FEATURE_COLUMNS.every((c) => lacks.includes(c) || OPTIONAL_STATIC_COLUMNS.includes(c));
+    throw new DfpError(
+      'SCHEMA_MISMATCH',
+      `${flag} '${spec}' lacks ${lacks.length} required column(s)${noFeature ? ', every feature column among them: it shares no column with KronoDroid\'s features' : ''} (${lacks.slice(0, 8).join(', ')}${lacks.length > 8 ? `, and ${lacks.length - 8} more` : ''}); drift reads labelled KronoDroid files (either layout) and lake refs`,
+      { [flag.slice(2)]: spec, missing: lacks },
+      { cause: e },
+    );
+  }
+}
+
 export async function runDrift(o: DriftOptions): Promise<DriftRun> {
   const notes: string[] = [];
   const tracking = await openTracking(o.config);
   let opened: Opened[] = [];
   try {
     opened = await openServed(o.config, tracking, notes, o.reference === undefined);
-    const progress = o.progress ? { progress: o.progress } : {};
     let ref: { data: Dataset; side: DriftSide; flag: string };
     if (o.reference !== undefined) {
-      const r = await openData({ config: o.config, data: o.reference, ...progress });
+      const r = await readSide(o, '--reference', o.reference);
       ref = { data: r.data, side: { source: r.source.ref, rows: r.data.n, commit: r.source.commit || null }, flag: `--reference '${r.source.ref}'` };
     } else {
       const verdict = opened[0]!;
@@ -99,7 +116,7 @@ export async function runDrift(o: DriftOptions): Promise<DriftRun> {
       const source = `${verdict.uri} training data (run ${t.run_id}, ${t.source.table})`;
       ref = { data: t.data, side: { source, rows: t.data.n, commit: t.source.commit }, flag: `the reference (${source})` };
     }
-    const cur = await openData({ config: o.config, data: o.data, ...progress });
+    const cur = await readSide(o, '--data', o.data);
     for (const [flag, n] of [[ref.flag, ref.data.n], [`--data '${cur.source.ref}'`, cur.data.n]] as const) {
       if (n < MIN_ROWS) throw new DfpError('INPUT_INVALID', `${flag} has ${n} usable row(s); comparing distributions needs at least ${MIN_ROWS}`, { rows: n });
     }

@@ -1,7 +1,7 @@
 // `dfp drift` end to end on self-made KronoDroid files: the same apps show no drift; apps whose syscalls grew
 // and whose permissions changed drift in those groups; too few rows is a clear error naming the side.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -62,4 +62,19 @@ test('without --reference and without a production detector: NOT_FOUND saying wh
   const doc = JSON.parse(r.stdout) as { error: { code: string; message: string } };
   assert.equal(doc.error.code, 'NOT_FOUND');
   assert.match(doc.error.message, /^no --reference given, and the default reference \(the training data of models:\/kronodroid_detector@production, serve\.model\) cannot be found: .*; pass --reference <file\|lake ref>$/);
+});
+
+test('a file sharing no column with KronoDroid, and an empty file, are errors naming the side and the file', () => {
+  const other = join(dir, 'other.csv');
+  writeFileSync(other, 'a,b\n1,2\n');
+  const r = runDfp(['drift', '--reference', reference, '--data', other, '--json']);
+  assert.equal(r.code, 2, r.stderr);
+  const doc = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+  assert.equal(doc.error.code, 'SCHEMA_MISMATCH');
+  assert.match(doc.error.message, /^--data '.*other\.csv' lacks 478 required column\(s\), every feature column among them: it shares no column with KronoDroid's features \(Package, Malware, execve, .*, and 470 more\); drift reads labelled KronoDroid files/);
+  const empty = join(dir, 'empty.csv');
+  writeFileSync(empty, '');
+  const e = runDfp(['drift', '--reference', empty, '--data', reference, '--json']);
+  assert.equal(e.code, 1, e.stderr);
+  assert.match((JSON.parse(e.stdout) as { error: { message: string } }).error.message, /empty\.csv has no CSV header line/);
 });
