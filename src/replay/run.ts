@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError } from '../core/errors.ts';
 import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
+import { configThresholds } from '../core/drift/document.ts';
 import { featureDrift } from '../core/drift/report.ts';
 import { confusionAt, metricsFromConfusion, prAuc, rocAuc } from '../core/ml/eval/index.ts';
 import type { DetectorKind } from '../core/ml/models/metadata.ts';
@@ -93,7 +94,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
         entry.production = { version: production.version, alert_rate: flagged / now.n, recall: m.recall, fpr: m.fpr, f1: m.f1 };
         championScore = metricOf(policy.metric, now.y, scores, production.threshold);
         const ref = subset(d, production.rows);
-        const report = featureDrift(FEATURE_COLUMNS, { x: ref.x, n: ref.n }, { x: now.x, n: now.n });
+        const report = featureDrift(FEATURE_COLUMNS, { x: ref.x, n: ref.n }, { x: now.x, n: now.n }, configThresholds(config));
         entry.drift = { drifted: report.drifted, drifted_features: report.features.filter((f) => f.drifted).length };
       }
       const due = !production || policy.when === 'always' || (policy.when === 'drift' && entry.drift?.drifted === true);

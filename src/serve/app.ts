@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ScoringInputError } from '../core/scoring/errors.ts';
 import { featureServerPlugin } from '../features/http/feature-server.ts';
 import type { OnlineFeatureService } from '../features/online/service.ts';
+import type { DriftMonitor } from './drift.ts';
 import { errorHandler } from './http-errors.ts';
 import { FeatureLookup } from './lookup.ts';
 import { ServeMetrics } from './metrics.ts';
@@ -12,6 +13,7 @@ import type { ModelHolder } from '../runtime/holder.ts';
 import { ServedModels } from './model-set.ts';
 import { appFeaturesSchema, appPassthroughSchema, errorSchema, scoreResultSchema } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { driftRoutes } from './routes/drift.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { scoreRoutes } from './routes/score.ts';
 
@@ -21,6 +23,8 @@ export interface ServeAppOptions {
   /** The fingerprint model served beside it: its anomaly score comes with every default answer. */
   fingerprint?: ModelHolder;
   metrics?: ServeMetrics;
+  /** Live drift monitoring: mounts GET /v1/drift (the holders' onScored must feed it). */
+  drift?: DriftMonitor;
   /** Enables {"sha256": …} scoring and mounts POST /get-online-features. */
   online?: { service: OnlineFeatureService; featureService?: string };
   apiKey?: string;
@@ -103,6 +107,7 @@ export async function buildServeApp(o: ServeAppOptions): Promise<FastifyInstance
   scoreRoutes(app, { models, metrics, lookup: o.online ? new FeatureLookup(o.online.service, o.online.featureService) : undefined, maxBatchItems: o.maxBatchItems ?? 1000 });
   opsRoutes(app, { models, metrics });
   adminRoutes(app, { models, apiKey: o.apiKey });
+  if (o.drift) driftRoutes(app, { models, drift: o.drift });
   if (o.online) await app.register(featureServerPlugin, { service: o.online.service });
   return app;
 }

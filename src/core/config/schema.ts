@@ -219,6 +219,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    drift: z
+      .object({
+        psi_moderate: z.number().positive().default(0.1).describe('PSI of a moderate shift: a feature (or a model\'s scores) with at least this PSI drifts when its test is significant too'),
+        psi_major: z.number().positive().default(0.25).describe('PSI of a major shift: a feature (or a model\'s scores) with at least this PSI drifts on it alone'),
+        alpha: z.number().gt(0).lt(1).default(0.05).describe('false-discovery rate of the per-feature tests (Benjamini-Hochberg over all features)'),
+        bins: z.number().int().min(2).max(100).default(10).describe('quantile bins of the reference per feature and per score'),
+        window: z.number().int().min(20).max(1000000).default(1000).describe('dfp serve: the most recent scored apps (a count, not a time span) that GET /v1/drift compares with the reference'),
+      })
+      .strict()
+      .refine((d) => d.psi_moderate <= d.psi_major, { message: 'drift.psi_moderate must not be above drift.psi_major', path: ['psi_moderate'] })
+      .prefault({}),
     orchestration: z
       .object({
         name: z.enum(['local', 'kubeflow']).default('local'),
