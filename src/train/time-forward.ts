@@ -66,6 +66,8 @@ export interface Selection {
   chosen: DetectorKind;
   /** Set when the protocol could not run (too few dated malware): the first candidate was taken, and why. */
   fallback?: string;
+  /** Origin months left out because a fit refused their data, and why. */
+  skipped?: { month: string; reason: string }[];
   seconds: number;
 }
 
@@ -128,6 +130,8 @@ export interface OriginJob {
 }
 
 export interface OriginScores {
+  /** Set when a fit refused the origin's data (too few rows for the learner, one class): the origin is left out. */
+  skipped?: string;
   y: Uint8Array;
   scores: Partial<Record<ProtocolModel, { scores: Float32Array; threshold: number }>>;
   train_rows: number;
@@ -151,6 +155,7 @@ export async function judgeOrigin(job: OriginJob): Promise<OriginScores> {
   const scored: OriginScores['scores'] = {};
   const score = async (f: Fitted) => ({ scores: (await ModelSession.scoreOnce(f.onnx, test.x, tc.threads)).scores, threshold: f.threshold });
   try {
+    // A fit refused for its data (too few rows or malware before this month) leaves the origin out for every model.
     const mlp = need('mlp') ? await fitMlp({ ...base, config: as('mlp'), checkpointDir: join(work, 'mlp') }) : undefined;
     const trees = need('trees') ? await fitTrees({ ...base, config: as('trees'), checkpointDir: join(work, 'trees') }) : undefined;
     if (mlp) scored.mlp = await score(mlp);
@@ -161,6 +166,9 @@ export async function judgeOrigin(job: OriginJob): Promise<OriginScores> {
       scored.blend = { scores: a.map((v, i) => (v + t[i]!) / 2), threshold: blendFits(config, mlp, trees).threshold };
     }
     if (models.includes('autoencoder')) scored.autoencoder = await score(await fitAutoencoder({ ...base, config: as('autoencoder'), checkpointDir: join(work, 'ae') }));
+  } catch (e) {
+    if (!(e instanceof DfpError && e.code === 'INPUT_INVALID')) throw e;
+    return { skipped: e.message, y: test.y, scores: {}, train_rows: before.length, train_malware: before.reduce((a, i) => a + d.y[i]!, 0) };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -168,7 +176,7 @@ export async function judgeOrigin(job: OriginJob): Promise<OriginScores> {
 }
 
 /** Runs the protocol for each model on `d`'s origin months, origins in parallel on worker threads (train.workers). */
-export async function timeForward(d: Dataset, config: DfpConfig, models: readonly ProtocolModel[], o: ProtocolOptions = {}): Promise<{ origins: string[]; results: ModelResult[] }> {
+export async function timeForward(d: Dataset, config: DfpConfig, models: readonly ProtocolModel[], o: ProtocolOptions = {}): Promise<{ origins: string[]; results: ModelResult[]; skipped: { month: string; reason: string }[] }> {
   const sel = config.model.classifier.selection;
   const origins = o.origins ?? originMonths(d, { max: sel.origins, minMalware: sel.min_malware });
   const progress = o.progress ?? silentProgress;
@@ -180,6 +188,9 @@ export async function timeForward(d: Dataset, config: DfpConfig, models: readonl
   } finally {
     progress.stop();
   }
+  const skipped = judged.flatMap((j, k) => (j.skipped ? [{ month: origins[k]!, reason: j.skipped }] : []));
+  const kept = origins.filter((_, k) => !judged[k]!.skipped);
+  judged = judged.filter((j) => !j.skipped);
   const results = models.map((model): ModelResult => {
     const pooled = { y: [] as number[], s: [] as number[], c: { tp: 0, fp: 0, tn: 0, fn: 0 } as Confusion };
     const months = judged.map((j, k): MonthResult => {
@@ -191,7 +202,7 @@ export async function timeForward(d: Dataset, config: DfpConfig, models: readonl
       const r = metricsFromConfusion(c);
       const malware = j.y.reduce((a, b) => a + b, 0);
       return {
-        month: origins[k]!,
+        month: kept[k]!,
         n: j.y.length,
         malware,
         roc_auc: malware > 0 && malware < j.y.length ? rocAuc(j.y, scores) : Number.NaN,
@@ -206,7 +217,7 @@ export async function timeForward(d: Dataset, config: DfpConfig, models: readonl
     });
     return { model, months, summary: summarise(months, pooled) };
   });
-  return { origins, results };
+  return { origins: kept, results, skipped };
 }
 
 /** NaN ranks last. */
@@ -226,13 +237,25 @@ export async function selectDetector(d: Dataset, config: DfpConfig, o: ProtocolO
     const fallback = `no training month has ${sel.min_malware} malware apps before it and both classes in it (model.classifier.selection.min_malware); took ${first}, the first candidate`;
     return { protocol: 'time-forward', metric: sel.metric, origins, candidates: [], chosen: first, fallback, seconds: 0 };
   }
-  const { results } = await timeForward(d, config, candidates, { ...o, origins });
+  const { results, origins: judged, skipped } = await timeForward(d, config, candidates, { ...o, origins });
+  if (judged.length === 0) {
+    const fallback = `no origin month could be fitted (${skipped.map((x) => `${x.month}: ${x.reason}`).join('; ')}); took ${first}, the first candidate`;
+    return { protocol: 'time-forward', metric: sel.metric, origins: [], candidates: [], chosen: first, fallback, seconds: Math.round((performance.now() - t0) / 100) / 10 };
+  }
   let best = results[0] as ModelResult;
   for (const r of results.slice(1)) {
     const [a, b] = [r.summary[sel.metric], best.summary[sel.metric]];
     if (better(a, b) || (a === b && better(r.summary.roc_auc, best.summary.roc_auc))) best = r;
   }
-  return { protocol: 'time-forward', metric: sel.metric, origins, candidates: results, chosen: best.model as DetectorKind, seconds: Math.round((performance.now() - t0) / 100) / 10 };
+  return {
+    protocol: 'time-forward',
+    metric: sel.metric,
+    origins: judged,
+    candidates: results,
+    chosen: best.model as DetectorKind,
+    ...(skipped.length ? { skipped } : {}),
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+  };
 }
 
 /** Refuses a backtest that has nothing to judge, naming the setting. */
