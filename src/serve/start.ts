@@ -32,14 +32,16 @@ export interface RunningServer {
  * Where the served models come from: a model directory (one model), or the registry — serve.model, and
  * serve.fingerprint_model beside it (servedFingerprintModel). The sources share one tracking store.
  */
-export async function openModelSources(config: DfpConfig): Promise<{ primary: { name?: string; source: ModelSource }; fingerprint?: { name: string; source: ModelSource } }> {
+export async function openModelSources(config: DfpConfig): Promise<{ primary: { name?: string; source: ModelSource }; fingerprint?: { name: string; source: ModelSource }; static?: { name: string; source: ModelSource } }> {
   const s = config.serve;
   if (s.model_dir) return { primary: { source: new DirectoryModelSource(s.model_dir) } };
   const tracking = await openTracking(config);
   const primary = { name: s.model, source: new RegistryModelSource(tracking, s.model) };
   const fp = servedFingerprintModel(s);
-  if (!fp) return { primary };
-  return { primary, fingerprint: { name: fp, source: new RegistryModelSource(tracking, fp, false) } };
+  // The static-only detector answers POST /v1/score/apk (serve.static_model; none: APK scoring off).
+  const st = s.static_model === 'none' ? {} : { static: { name: s.static_model, source: new RegistryModelSource(tracking, s.static_model, false) } };
+  if (!fp) return { primary, ...st };
+  return { primary, fingerprint: { name: fp, source: new RegistryModelSource(tracking, fp, false) }, ...st };
 }
 
 /** The online store when a feature registry is applied; lookups are off (and said so) otherwise. */
@@ -62,8 +64,8 @@ export async function startServer(config: DfpConfig, o: { host?: string; port?: 
   const sources = await openModelSources(config);
   const metrics = new ServeMetrics();
   const s = config.serve;
-  let lastFingerprintError: string | undefined;
-  const holderFor = (m: { name?: string; source: ModelSource }, role: 'primary' | 'fingerprint') => {
+  const lastErrors = new Map<string, string>();
+  const holderFor = (m: { name?: string; source: ModelSource }, role: 'primary' | 'fingerprint' | 'static') => {
     const opts: HolderOptions = {
       source: m.source,
       alias: s.alias,
@@ -78,18 +80,20 @@ export async function startServer(config: DfpConfig, o: { host?: string; port?: 
         const message = messageOf(e);
         if (role === 'primary') return o.log.error(`model load failed: ${message}`);
         // Optional, and re-polled: said once per distinct reason, as a warning.
-        if (message === lastFingerprintError) return;
-        lastFingerprintError = message;
-        o.log.warn(`fingerprint model not loaded (answers come without it): ${message}`);
+        if (message === lastErrors.get(role)) return;
+        lastErrors.set(role, message);
+        o.log.warn(role === 'fingerprint' ? `fingerprint model not loaded (answers come without it): ${message}` : `static-only detector not loaded (POST /v1/score/apk answers 503): ${message}`);
       },
     };
     return new ModelHolder(m.name ? { ...opts, name: m.name } : opts);
   };
   const holder = holderFor(sources.primary, 'primary');
   const fingerprint = sources.fingerprint ? holderFor(sources.fingerprint, 'fingerprint') : undefined;
-  const holders = fingerprint ? [holder, fingerprint] : [holder];
-  // The fingerprint source borrows the primary's tracking store: closed first.
+  const staticHolder = sources.static ? holderFor(sources.static, 'static') : undefined;
+  const holders = [holder, ...(fingerprint ? [fingerprint] : []), ...(staticHolder ? [staticHolder] : [])];
+  // The other sources borrow the primary's tracking store: closed first.
   const closeSources = async () => {
+    await sources.static?.source.close();
     await sources.fingerprint?.source.close();
     await sources.primary.source.close();
   };
@@ -104,6 +108,7 @@ export async function startServer(config: DfpConfig, o: { host?: string; port?: 
       ...(online ? { online: { service: online.service, ...(s.feature_service ? { featureService: s.feature_service } : {}) } } : {}),
       apiKey: s.api_key,
       bodyLimit: s.body_limit_bytes,
+      apk: { ...(staticHolder ? { holder: staticHolder } : {}), limitBytes: s.apk_limit_bytes },
       maxBatchItems: s.max_batch_items,
       logger: o.log,
     });

@@ -22,7 +22,21 @@ export interface ModelPlan {
   /** Registered model name, e.g. kronodroid_detector. */
   name: string;
   kind: 'autoencoder' | 'classifier';
+  /** Suffix of its step names (train_<step>, …). */
+  step: string;
+  /** Trained without the system-call columns (staticOnlyConfig). */
+  staticOnly: boolean;
   config: DfpConfig;
+}
+
+/**
+ * The same training without the system-call columns: model.exclude_features gains @syscalls, so preprocessing zeroes
+ * them inside the graph (and the classifier's derived call features drop out), and the model's metadata says
+ * static_only. Its score cannot depend on a system-call input: it scores apps known from their APK alone.
+ */
+export function staticOnlyConfig(config: DfpConfig): DfpConfig {
+  const exclude = config.model.exclude_features.includes('@syscalls') ? config.model.exclude_features : [...config.model.exclude_features, '@syscalls'];
+  return { ...config, model: { ...config.model, exclude_features: exclude } };
 }
 
 export interface Champion {
@@ -101,7 +115,7 @@ export function championRule(config: DfpConfig, metric?: string): Champion {
  */
 export async function registerCandidate(
   lake: ObjectLake,
-  m: ModelPlan,
+  m: Pick<ModelPlan, 'name' | 'kind' | 'config'>,
   dataCommit: string,
   train: Pick<TrainOut, 'run_id' | 'model_uri'>,
   metrics: Record<string, unknown>,
