@@ -297,3 +297,8 @@ describe('POST /v1/score/apk: the model under serve.static_model', { skip: missi
     }
   });
 });
+
+test('dfp train of a classifier without the system-call columns registers it as the static-only detector', { skip: missing }, () => {
+  const r = dfpJson<{ registered: { name: string; version: string } }>(['train', 'model=classifier', 'model.exclude_features=["@syscalls"]', '--register', ...FAST_TRAIN], env);
+  assert.deepEqual(r.registered, { ...r.registered, name: STATIC, version: '2' });
+});
