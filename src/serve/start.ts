@@ -22,6 +22,8 @@ export interface RunningServer {
   holder: ModelHolder;
   /** The fingerprint model's holder (serve.fingerprint_model), when one is configured. */
   fingerprint: ModelHolder | undefined;
+  /** The static-only detector's holder (serve.static_model), answering POST /v1/score/apk, unless that is none. */
+  apk: ModelHolder | undefined;
   url: string;
   docsUrl: string;
   /** Stops accepting, lets in-flight requests finish, releases sessions and stores. */
@@ -123,6 +125,7 @@ export async function startServer(config: DfpConfig, o: { host?: string; port?: 
       app,
       holder,
       fingerprint,
+      apk: staticHolder,
       url,
       docsUrl: `${url}/docs`,
       close: async () => {

@@ -21,7 +21,7 @@ import { Scorer } from '../../src/runtime/scorer.ts';
 import { apkRow } from '../../src/score/apk.ts';
 import { type RunningServer, startServer } from '../../src/serve/start.ts';
 import { runDfp } from '../support/cli.ts';
-import { FAST_TRAIN, dfpJson } from '../support/trainable-workspace.ts';
+import { FAST_TRAIN, dfpJson, readyz } from '../support/trainable-workspace.ts';
 
 const missing = aaptMissing();
 if (missing) process.stderr.write(`\n  SKIPPING APK scoring tests: ${missing}\n\n`);
@@ -296,6 +296,12 @@ describe('POST /v1/score/apk: the model under serve.static_model', { skip: missi
       await off.close();
     }
   });
+});
+
+test('dfp serve says which model scores APKs', { skip: missing }, async () => {
+  const r = await readyz(env);
+  assert.equal(r.status, 200, r.body);
+  assert.match(r.greeting, new RegExp(`APKs \\(POST /v1/score/apk\\): ${STATIC} version 1\\n`));
 });
 
 test('dfp train of a classifier without the system-call columns registers it as the static-only detector', { skip: missing }, () => {
