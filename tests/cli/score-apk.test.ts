@@ -5,7 +5,7 @@
 // aapt, as the fingerprint tests build theirs (skips visibly without it).
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -161,6 +161,21 @@ describe('dfp score --apk', { skip: missing }, () => {
     assert.equal(runDfp(['score', '--apk', apks.mixed!, '--input', 'apps.csv'], env).code, 2);
     assert.equal(runDfp(['score', '--trace', trace], env).code, 2);
     assert.match(runDfp(['score'], env).stderr, /needs --model, --input, --out \(or --apk/);
+  });
+
+  test('folders and zips of APKs, as dfp fingerprint reads them: one verdict per inner APK', () => {
+    const dir = join(home, 'folder');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    copyFileSync(apks.minimal!, join(dir, 'sub', 'minimal.apk'));
+    writeFileSync(join(dir, 'bundle.zip'), zipBytes([{ name: 'a/mixed.apk', data: readFileSync(apks.mixed!), method: 'store' }, { name: 'many.apk', data: readFileSync(apks.many!), method: 'store' }]));
+    const r = runDfp(['score', '--apk', dir, '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { apps: ApkResult[] };
+    assert.deepEqual(out.apps.map((a) => [a.file.slice(dir.length + 1), a.package, a.model.name]), [
+      ['bundle.zip!/a/mixed.apk', 'org.dfp.mixed', STATIC],
+      ['bundle.zip!/many.apk', 'org.dfp.many', STATIC],
+      ['sub/minimal.apk', 'org.dfp.minimal', STATIC],
+    ]);
   });
 
   test('no static-only detector registered: NOT_FOUND saying that dfp run trains it', () => {
