@@ -7,6 +7,7 @@ import { lastExitCode, reportError } from './context.ts';
 import { withExamples } from './examples.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerCrossval } from './commands/crossval.ts';
+import { registerBacktest } from './commands/backtest.ts';
 import { registerDrift } from './commands/drift.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerExport } from './commands/export.ts';
@@ -45,6 +46,7 @@ Every command takes --json (one JSON document on stdout) and -v (logs on stderr)
   registerConfig(program);
   registerCrossval(program);
   registerEvaluate(program);
+  registerBacktest(program);
   registerDrift(program);
   registerExport(program);
   registerFeatures(program);

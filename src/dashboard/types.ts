@@ -184,7 +184,7 @@ export interface ScoreResponse {
   is_malware: boolean;
   threshold: number;
   model: { name: string; version: string | null; alias: string; run_id: string; kind: string };
-  explanation: 'reconstruction_z' | 'occlusion';
+  explanation: 'reconstruction_z' | 'occlusion' | 'tree_shap';
   top_features: Contribution[];
   sha256?: string;
   /** Features the input did not give (filled by the model's preprocessing). */

@@ -47,6 +47,8 @@ export interface ModelCardInput {
   intendedUse?: string;
   /** Limitations added after the standard ones. */
   limits?: string[];
+  /** How the model was chosen (the time-forward comparison of detector kinds), rendered before the plots. */
+  selection?: { heading: string; text: string; header: string[]; rows: (string | number)[][] };
 }
 
 /** Most groups listed per table: the rest are summed in one line, so a card stays readable with hundreds of families. */
@@ -170,6 +172,11 @@ export function modelCard(input: ModelCardInput): string {
       }
       out.push(table([heading[0]!.toUpperCase() + heading.slice(1), 'Malware rows', 'Detected', 'Detection rate'], shown, ['---', '---:', '---:', '---:']), '');
     }
+  }
+
+  if (input.selection) {
+    const sel = input.selection;
+    out.push(`## ${sel.heading}`, '', sel.text, '', table(sel.header, sel.rows, sel.header.map((_, i) => (i === 0 ? '---' : '---:'))), '');
   }
 
   const p = input.plots ?? {};

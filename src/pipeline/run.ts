@@ -85,7 +85,13 @@ export async function runPipeline(o: PipelineOptions): Promise<RunSummary> {
     const registered = new Map<string, RegisterOut>();
     const tableHash = (c: DfpConfig) => transform.tables[c.train.table] ?? '';
     // Train all first, then evaluate, register and export: a cheap later step never waits on a later training.
-    for (const m of plans) trained.set(m.name, await runner.step(`train_${m.step}`, () => trainStep(env, m, dataCommit, tableHash(m.config))));
+    // The trainings run side by side: the detectors' time-forward selection works on worker threads while the
+    // autoencoder trains on this one, so both cores are busy.
+    const fits = await Promise.allSettled(plans.map((m) => runner.step(`train_${m.step}`, () => trainStep(env, m, dataCommit, tableHash(m.config)))));
+    for (const [i, f] of fits.entries()) {
+      if (f.status === 'rejected') throw f.reason;
+      trained.set(plans[i]!.name, f.value);
+    }
     for (const m of plans) evaluated.set(m.name, await runner.step(`evaluate_${m.step}`, () => evaluateStep(env, m, dataCommit, trained.get(m.name) as TrainOut)));
     for (const m of plans) {
       registered.set(m.name, await runner.step(`register_${m.step}`, () => registerStep(env, m, dataCommit, trained.get(m.name) as TrainOut, evaluated.get(m.name) as EvaluateOut, champion)));

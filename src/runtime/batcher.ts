@@ -5,6 +5,8 @@ import { N_FEATURES } from '../core/scoring/features.ts';
 /** What the batcher runs: one forward pass over the first `rows` rows of a reused buffer (src/runtime/scorer.ts). */
 export interface BatchScorer {
   score(x: Float32Array, rows: number): Promise<ScoreBatch>;
+  /** When its explainer reads raw rows, each row's result carries a copy of its input. */
+  readonly explainer?: { readonly needsInput?: boolean };
 }
 
 export interface BatcherOptions {
@@ -133,7 +135,11 @@ export class MicroBatcher<S extends BatchScorer = BatchScorer> {
     this.inflight--;
     this.free.push(batch.buf);
     if (out) {
-      batch.waiters.forEach((w, i) => w.resolve({ score: out.scores[i]!, errors: out.featureErrors, offset: i * N_FEATURES }));
+      // Explainers that read the raw row get their own copy: the batch buffer is reused by the next batch.
+      const copy = this.scorer.explainer?.needsInput === true;
+      batch.waiters.forEach((w, i) =>
+        w.resolve({ score: out.scores[i]!, errors: out.featureErrors, offset: i * N_FEATURES, ...(copy ? { input: batch.buf.slice(i * N_FEATURES, (i + 1) * N_FEATURES) } : {}) }),
+      );
     } else batch.waiters.forEach((w) => w.reject(err));
     // Rows that arrived during the run go next, without waiting for a timer: they already waited.
     this.disarm();

@@ -32,9 +32,9 @@ export interface ApkScore {
   model: ModelRef;
   /** True when the app had no trace: its system-call columns were not measured, and a static-only model answered. */
   syscalls_absent: boolean;
-  /** How top_features were found: reconstruction z-scores (autoencoder) or occlusion (the detectors). */
+  /** How top_features were found: the model's own explainer (occlusion for an MLP, TreeSHAP for trees and blends). */
   explanation: ExplanationMethod;
-  /** The features behind the score, largest first (occlusion: how much the score drops when the feature is reset). */
+  /** The features behind the score, largest |value| first. */
   top_features: Attribution[];
   warnings: string[];
 }

@@ -102,7 +102,7 @@ export async function runScore(o: ScoreOptions): Promise<ScoreReport> {
           const batch = got.value;
           next = batches.next();
           const s = await model.score(batch.x);
-          const tops = model.explainer.csvFields(s, batch.n);
+          const tops = model.explainer.csvFields(s, batch.n, batch.x);
           let text = '';
           let bad = '';
           let written = 0;

@@ -17,7 +17,7 @@ const C = 'model.classifier';
  * The preset the grid explored from: holdout calibration, dropout 0.2, no label smoothing. Every built-in candidate
  * states these knobs, so its name describes the same model whatever the baseline config sets them to.
  */
-const FORMER = [`${C}.calibration=holdout`, `${C}.dropout=0.2`, `${C}.label_smoothing=0`];
+const FORMER = [`${C}.kind=mlp`, `${C}.calibration=holdout`, `${C}.dropout=0.2`, `${C}.label_smoothing=0`];
 const CF = `${C}.calibration=crossfit`;
 const SHARE10 = [`${C}.syscall_share=true`, `${C}.syscall_share_scale=10`];
 const USED = `${C}.syscall_used=true`;

@@ -15,7 +15,7 @@ import { openGraph } from '../engine/onnxruntime/index.ts';
 import { maxAbsDiff } from '../export/parity.ts';
 import { litertAvailable, runLitertMany } from '../export/testing/litert.ts';
 import { exportTflite } from '../export/tflite/export-tflite.ts';
-import { fitClassifier } from './fit.ts';
+import { fitClassifier } from './fit-detector.ts';
 import { subset } from './split.ts';
 import { synthDataset, testConfig } from './testing.ts';
 
@@ -75,7 +75,7 @@ test('ensemble with derived features: same seed gives identical model bytes', as
   const d = synthDataset(160, 11);
   const train = subset(d, Array.from({ length: 120 }, (_, i) => i));
   const validation = subset(d, Array.from({ length: 40 }, (_, i) => 120 + i));
-  const opts = ['model=classifier', 'train.epochs=4', 'train.batch_size=32', 'model.classifier.hidden=[8]', 'model.classifier.ensemble=2', 'model.classifier.folds=2', 'model.classifier.syscall_share=true', 'model.classifier.syscall_used=true', 'model.classifier.weight_decay=0.001'];
+  const opts = ['model=classifier', 'model.classifier.kind=mlp', 'train.epochs=4', 'train.batch_size=32', 'model.classifier.hidden=[8]', 'model.classifier.ensemble=2', 'model.classifier.folds=2', 'model.classifier.syscall_share=true', 'model.classifier.syscall_used=true', 'model.classifier.weight_decay=0.001'];
   const go = () => fitClassifier({ config: testConfig(opts, mkdtempSync(join(dir, 'ws-'))), train, validation, progress: silentProgress, checkpointDir: mkdtempSync(join(dir, 'ck-')) });
   const [a, b] = [await go(), await go()];
   assert.ok(Buffer.from(a.onnx).equals(Buffer.from(b.onnx)), 'same seed, same bytes');

@@ -9,12 +9,13 @@ import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
 import { classificationMetrics } from '../core/ml/eval/index.ts';
 import { silentProgress } from '../core/progress.ts';
 import { openSession, ort } from '../engine/onnxruntime/index.ts';
-import { fitClassifier, stratifiedFolds } from './fit.ts';
+import { stratifiedFolds } from './fit.ts';
+import { fitClassifier } from './fit-detector.ts';
 import { concatDatasets, subset } from './split.ts';
 import { synthDataset, testConfig } from './testing.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'dfp-crossfit-'));
-const SMALL = ['model=classifier', 'train.epochs=8', 'train.batch_size=32', 'model.classifier.hidden=[8]'];
+const SMALL = ['model=classifier', 'model.classifier.kind=mlp', 'train.epochs=8', 'train.batch_size=32', 'model.classifier.hidden=[8]'];
 
 test('stratifiedFolds: each fold holds its share of each class (±1), seeded', () => {
   const y = Uint8Array.from({ length: 203 }, (_, i) => (i % 9 === 0 ? 1 : 0));

@@ -13,7 +13,8 @@ import { BASELINE, type Candidate, checkNames } from './candidates.ts';
 import type { Dataset } from './data.ts';
 import { openData } from './evaluate.ts';
 import { ModelSession } from '../runtime/session.ts';
-import { fitClassifier } from './fit.ts';
+import { fitClassifier } from './fit-detector.ts';
+import { type MonthResult, type ProtocolSummary, originMonths, selectDetector, timeForward } from './time-forward.ts';
 import { firstTestMonth, shuffle, stratified, subset } from './split.ts';
 
 export interface CrossvalOptions {
@@ -28,6 +29,8 @@ export interface CrossvalOptions {
   folds: number;
   repeats: number;
   seed: number;
+  /** family: family-grouped folds only; both (default): the time-forward protocol too, reported beside it. */
+  protocol?: 'family' | 'both';
   progress?: Progress;
   /** Environment for the config loader (default process.env). */
   env?: NodeJS.ProcessEnv;
@@ -81,6 +84,11 @@ export interface CandidateResult {
   same_fits_as?: string;
   /** Repeat-major: repeat 0's folds, then repeat 1's, … */
   folds: FoldResult[];
+  /**
+   * The time-forward protocol on the same training months (src/train/time-forward.ts): each origin month scored by a
+   * fit on the months before it. kind=auto: the candidate kind the protocol picks. Absent with --protocol family.
+   */
+  time_forward?: { model: string; summary: ProtocolSummary; months: MonthResult[] };
 }
 
 export interface CrossvalResult {
@@ -331,7 +339,8 @@ async function compare(d: Dataset, runs: readonly Run[], o: CompareOptions): Pro
         fitted.set(key, entry);
       }
       const folds = foldResults(plan, entry.fits, config.model.target_fpr);
-      const r = summarise(c, folds, results[0]?.folds, (performance.now() - t0) / 1000, entry.by === c.name ? undefined : entry.by);
+      const tf = (o.protocol ?? 'both') === 'both' ? await timeForwardOf(d, config, progress) : undefined;
+      const r = { ...summarise(c, folds, results[0]?.folds, (performance.now() - t0) / 1000, entry.by === c.name ? undefined : entry.by), ...(tf ? { time_forward: tf } : {}) };
       results.push(r);
       o.onCandidate?.(r);
     }
@@ -341,6 +350,20 @@ async function compare(d: Dataset, runs: readonly Run[], o: CompareOptions): Pro
   }
   const ranked = [...results].sort((a, b) => desc(a.mean_auc, b.mean_auc) || desc(a.mean_f1, b.mean_f1));
   return { results: ranked, estimate: ahead, seconds: Math.round((performance.now() - started) / 100) / 10 };
+}
+
+/** The time-forward protocol of one config on the training months; kind=auto reports the kind it would pick. */
+async function timeForwardOf(d: Dataset, config: DfpConfig, progress: Progress): Promise<CandidateResult['time_forward']> {
+  const sel = config.model.classifier.selection;
+  const origins = originMonths(d, { max: sel.origins, minMalware: sel.min_malware });
+  if (origins.length === 0) return undefined;
+  const kind = config.model.classifier.kind;
+  let chosen;
+  if (kind === 'auto') {
+    const s = await selectDetector(d, config, { origins, progress });
+    chosen = s.candidates.find((c) => c.model === s.chosen)!;
+  } else chosen = (await timeForward(d, config, [kind], { origins, progress })).results[0]!;
+  return { model: chosen.model, summary: chosen.summary, months: chosen.months };
 }
 
 /** Cross-validation of an in-memory dataset, all of it taken as training months. */

@@ -7,7 +7,7 @@ import { mlpParams, names } from '../core/ml/graph/mlp.ts';
 import { autoencoderMlp, buildAutoencoderEval, buildAutoencoderInference, buildAutoencoderTrainStep, featureWeights } from '../core/ml/models/autoencoder.ts';
 import { rocAuc, thresholdForFpr } from '../core/ml/eval/index.ts';
 import { fitPlatt } from '../core/ml/models/calibrate.ts';
-import { buildClassifierInference, buildClassifierLogits, buildClassifierTrainStep, classifierInput, classifierMlp, meanBce } from '../core/ml/models/classifier.ts';
+import { type ClassifierModel, buildClassifierInference, buildClassifierLogits, buildClassifierTrainStep, classifierInput, classifierMlp, meanBce } from '../core/ml/models/classifier.ts';
 import { derivedWidth, fitDerived } from '../core/ml/models/derived.ts';
 import { type ErrorStats, errorStats } from '../core/ml/explain/index.ts';
 import { type PreprocessSpec, fitPreprocess, preprocess } from '../core/ml/models/preprocess.ts';
@@ -148,6 +148,16 @@ export async function fitAutoencoder(o: FitOptions): Promise<Fitted> {
   }
 }
 
+/** The MLP detector's fit, with what the blend detector composes: its model and its calibrated held-out scores. */
+export interface MlpFit extends Fitted {
+  model: ClassifierModel;
+  /** Calibrated probability of every calibration row (crossfit: all training-period rows, train then validation). */
+  calibProbs: Float32Array;
+  calibRows: number[];
+  /** Labels of the calibration rows. */
+  calibY: Uint8Array;
+}
+
 /** What one classifier member needs, fitted once on the rows it may see. */
 interface ClassifierContext {
   config: DfpConfig;
@@ -242,7 +252,7 @@ export function stratifiedFolds(y: Uint8Array, k: number, seed: number): number[
  * the out-of-fold logits (every training-period row scored by a member that never saw it). Every malware app of the
  * training months is then both trained on (by K-1 members) and used for calibration, which matters when they are few.
  */
-export async function fitClassifier(o: FitOptions): Promise<Fitted> {
+export async function fitMlp(o: FitOptions): Promise<MlpFit> {
   const { config } = o;
   const mc = config.model.classifier;
   const tc = config.train;
@@ -307,7 +317,11 @@ export async function fitClassifier(o: FitOptions): Promise<Fitted> {
       trainRows: crossfit ? all.n : o.train.n,
       ...(crossfit ? { outOfFold: calibProbs } : {}),
       benignCalibration: benignProbs,
-      details: { sizes: mlp.sizes.join('-'), calibration: mc.calibration, members: members.length, derived_features: derivedWidth(derived), platt_a: platt.a, platt_b: platt.b, weight_pos: weights[0], weight_neg: weights[1] },
+      model,
+      calibProbs,
+      calibRows,
+      calibY,
+      details: { detector: 'mlp', sizes: mlp.sizes.join('-'), calibration: mc.calibration, members: members.length, derived_features: derivedWidth(derived), platt_a: platt.a, platt_b: platt.b, weight_pos: weights[0], weight_neg: weights[1] },
     };
   } finally {
     await c.logitSession.release();

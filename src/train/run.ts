@@ -17,8 +17,10 @@ import { LOCAL_ID_TAG, logModel, openTracking, ownerState } from '../tracking/in
 import { modelPaths, writeModelDir } from '../runtime/model-dir.ts';
 import { Scorer } from '../runtime/scorer.ts';
 import { type Dataset, type DataSource, loadLakeDataset } from './data.ts';
-import { type Fitted, fitAutoencoder, fitClassifier } from './fit.ts';
+import { type Fitted, fitAutoencoder } from './fit.ts';
+import { type DetectorFit, fitClassifier } from './fit-detector.ts';
 import { checkInterrupted, watchInterrupts } from './interrupt.ts';
+import type { Selection } from './time-forward.ts';
 import { flatMetrics, plots, report } from './report.ts';
 import { type Split, concatDatasets, splitRows, subset } from './split.ts';
 
@@ -44,6 +46,8 @@ export interface TrainResult {
    * epochs_run/best_epoch are the first member's; calibration says where the threshold and the validation metrics come
    * from: 'holdout' (the validation part) or 'crossfit' (out-of-fold scores of train + validation).
    */
+  /** Classifiers: the learner, and with kind=auto the time-forward comparison that chose it. */
+  detector?: { kind: string; selection?: Selection };
   training: { epochs_run: number; best_epoch: number; stopped_early: boolean; seconds: number; train_rows: number; members: number; calibration: 'holdout' | 'crossfit' };
 }
 
@@ -149,7 +153,7 @@ async function endKilled(tracking: Tracking, config: DfpConfig, runId: string, r
 }
 
 /** Settings a resumed run may change: how long it goes on and how many threads it uses. */
-const RESUMABLE_CHANGES = new Set(['train.epochs', 'train.patience', 'train.threads', 'train.experiment']);
+const RESUMABLE_CHANGES = new Set(['train.epochs', 'train.patience', 'train.threads', 'train.workers', 'train.experiment']);
 
 /** Checks that `o.resume` names an interrupted run this config can continue; returns its checkpoint and data commit. */
 async function resumePoint(tracking: Tracking, o: TrainOptions): Promise<{ runId: string; checkpointDir: string; commit: string }> {
@@ -199,8 +203,8 @@ async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: P
   const input = (context: string, rows: number) => ({ name: p.source.table, digest: p.source.digest, commit: p.source.commit, table: p.source.table, lake: p.source.location, context, rows });
   await tracking.logInputs(runId, [input('train', p.train.n), input('validation', p.validation.n), input('test', p.test.n)]);
 
-  const fit = kind === 'autoencoder' ? fitAutoencoder : fitClassifier;
-  const fitted: Fitted = await fit({
+  const fit: (f: Parameters<typeof fitAutoencoder>[0]) => Promise<Fitted & Partial<DetectorFit>> = kind === 'autoencoder' ? fitAutoencoder : fitClassifier;
+  const fitted = await fit({
     config,
     train: p.train,
     validation: p.validation,
@@ -230,6 +234,8 @@ async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: P
     preprocess: fitted.pre,
     static_only: isStaticOnly(fitted.pre.active),
     ...(fitted.errorStats ? { error_stats: fitted.errorStats, top_k: config.model.autoencoder.top_k } : {}),
+    ...(fitted.detector ? { detector: fitted.detector } : {}),
+    ...(fitted.trees ? { trees: fitted.trees } : {}),
     run_id: runId,
     data: { commit: p.source.commit, table: p.source.table, digest: p.source.digest, ref: p.source.ref },
     split: { kind: config.train.split, train_months: p.split.trainMonths, test_months: p.split.testMonths, validation_fraction: config.train.validation_fraction },
@@ -283,6 +289,7 @@ async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: P
       at: metadata.created_at,
     },
     limits: kind === 'autoencoder' ? ['One-class: trained on benign apps only, so it flags what is unusual, which is not always malicious.'] : undefined,
+    ...(fitted.selection ? { selection: selectionSection(fitted.selection) } : {}),
   });
 
   const final = testReport?.metrics ?? valReport.metrics;
@@ -291,8 +298,16 @@ async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: P
       .filter((k) => Number.isFinite(m[k]))
       .map((k) => ({ key: `${prefix}_${k}`, value: m[k], timestamp: Date.now(), step: fitted.loop.history.length }));
   await tracking.logBatch(runId, {
-    metrics: [...(testReport ? scalar('test', testReport.metrics) : []), ...scalar('validation', valReport.metrics), { key: 'threshold', value: fitted.threshold, timestamp: Date.now(), step: 0 }],
-    params: { 'model.best_epoch': fitted.loop.bestEpoch, ...Object.fromEntries(Object.entries(fitted.details).map(([k, v]) => [`fit.${k}`, v])) },
+    metrics: [
+      ...(fitted.selection?.candidates ?? []).flatMap((c) =>
+        (['roc_auc', 'f1', 'recall', 'fpr'] as const).filter((k) => Number.isFinite(c.summary[k])).map((k) => ({ key: `selection_${c.model}_${k}`, value: c.summary[k], timestamp: Date.now(), step: 0 })),
+      ),
+      ...(testReport ? scalar('test', testReport.metrics) : []), ...scalar('validation', valReport.metrics), { key: 'threshold', value: fitted.threshold, timestamp: Date.now(), step: 0 }],
+    params: {
+      'model.best_epoch': fitted.loop.bestEpoch,
+      ...Object.fromEntries(Object.entries(fitted.details).map(([k, v]) => [`fit.${k}`, v])),
+      ...(fitted.selection ? { 'selection.chosen': fitted.selection.chosen, 'selection.origins': fitted.selection.origins.join(',') } : {}),
+    },
   });
   checkInterrupted(signal);
   const plotFiles = plotPaths ? Object.values(plotPaths) : [];
@@ -317,6 +332,7 @@ async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: P
       ...(plotPaths ?? {}),
     },
     data: { ref: p.source.ref, commit: p.source.commit, table: p.source.table, digest: p.source.digest, rows: p.data.n },
+    ...(fitted.detector ? { detector: { kind: fitted.detector, ...(fitted.selection ? { selection: fitted.selection } : {}) } } : {}),
     split: { kind: config.train.split, train: p.train.n, validation: p.validation.n, test: p.test.n, train_months: p.split.trainMonths, test_months: p.split.testMonths },
     training: {
       epochs_run: fitted.loop.history.length,
@@ -324,8 +340,25 @@ async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: P
       stopped_early: fitted.loop.stoppedEarly,
       seconds: Math.round(fitted.loop.seconds * 100) / 100,
       train_rows: fitted.trainRows,
-      members: typeof fitted.details.members === 'number' ? fitted.details.members : 1,
+      members: typeof fitted.details.members === 'number' ? fitted.details.members : typeof fitted.details.mlp_members === 'number' ? fitted.details.mlp_members : 1,
       calibration: fitted.outOfFold ? 'crossfit' : 'holdout',
     },
+  };
+}
+
+const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : 'n/a');
+
+/** The model card's account of the time-forward comparison that chose the detector kind. */
+function selectionSection(s: Selection): NonNullable<Parameters<typeof writeModelCard>[1]['selection']> {
+  const text = s.fallback
+    ? `Detector kind: **${s.chosen}**. The time-forward protocol could not run: ${s.fallback}.`
+    : `Detector kind: **${s.chosen}**, chosen by the time-forward protocol on the training months (rolling origin by month: each origin month ` +
+      `${s.origins.join(', ')} scored by a model fitted on the months before it, threshold from those months' held-out scores), ranked by pooled ${s.metric}. ` +
+      'The test months were not read.';
+  return {
+    heading: 'Detector selection',
+    text,
+    header: ['Candidate', 'Apps', 'Malware', 'ROC-AUC (pooled)', 'F1', 'Recall', 'FPR', 'Mean monthly ROC-AUC'],
+    rows: s.candidates.map((c) => [c.model === s.chosen ? `**${c.model}**` : c.model, c.summary.n, c.summary.malware, f3(c.summary.roc_auc), f3(c.summary.f1), f3(c.summary.recall), f3(c.summary.fpr), f3(c.summary.mean_roc_auc)]),
   };
 }

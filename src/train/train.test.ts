@@ -16,7 +16,8 @@ import { silentProgress } from '../core/progress.ts';
 import { ident, literal, openDuckDb } from '../engine/duckdb/connection.ts';
 import { readDataset } from './data.ts';
 import { openSession, ort } from '../engine/onnxruntime/index.ts';
-import { fitAutoencoder, fitClassifier } from './fit.ts';
+import { fitAutoencoder } from './fit.ts';
+import { fitClassifier } from './fit-detector.ts';
 import { splitRows, subset } from './split.ts';
 import { synthDataset, testConfig } from './testing.ts';
 
@@ -89,7 +90,7 @@ test('time split never puts a later month in train or validation; stratified kee
   assert.deepEqual(splitRows(d, { kind: 'stratified', testMonths: 3, testFraction: 0.3, validationFraction: 0.25, seed: 1 }), st, 'seeded');
 });
 
-const SMALL = ['train.epochs=6', 'train.batch_size=32', 'model.autoencoder.hidden=[16]', 'model.autoencoder.latent=4', 'model.classifier.hidden=[8]'];
+const SMALL = ['model.classifier.kind=mlp', 'train.epochs=6', 'train.batch_size=32', 'model.autoencoder.hidden=[16]', 'model.autoencoder.latent=4', 'model.classifier.hidden=[8]'];
 
 for (const kind of ['autoencoder', 'classifier'] as const) {
   test(`${kind}: same seed and data give identical weights (ONNX bytes), threshold and history`, async () => {

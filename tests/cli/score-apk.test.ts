@@ -66,6 +66,18 @@ interface ApkResult {
   error?: { code: string; reason: string; message: string };
 }
 
+/** 16 apps (the same static columns every call) whose system-call columns are `v`. */
+function rowsWithSyscalls(v: (r: () => number) => number): Float32Array {
+  const base = mulberry32(5);
+  const calls = mulberry32(6);
+  const x = new Float32Array(16 * F);
+  for (let i = 0; i < x.length; i++) {
+    const own = base() < 0.5 ? 0 : Math.floor(base() * 30);
+    x[i] = SYSCALL.has(FEATURE_COLUMNS[i % F]!) ? v(calls) : own;
+  }
+  return x;
+}
+
 test('dfp run registers the static-only detector: its metadata says so, and no system-call input moves its score', { skip: missing }, async () => {
   assert.ok(summary.steps.train_classifier_static && summary.steps.register_classifier_static && summary.steps.export_classifier_static);
   const m = summary.models[STATIC]!;
@@ -81,11 +93,7 @@ test('dfp run registers the static-only detector: its metadata says so, and no s
     assert.equal(full.metadata.static_only, false);
     // The same apps with their system-call columns missing, zero, huge, or random: the static model's scores are equal.
     const n = 16;
-    const r = mulberry32(5);
-    const base = new Float32Array(n * F);
-    for (let i = 0; i < base.length; i++) base[i] = r() < 0.5 ? 0 : Math.floor(r() * 30);
-    const variant = (v: (i: number) => number) => base.map((x, i) => (SYSCALL.has(FEATURE_COLUMNS[i % F]!) ? v(i) : x));
-    const variants = [variant(() => Number.NaN), variant(() => 0), variant(() => 1e9), variant(() => Math.floor(r() * 5000)), variant(() => Number.POSITIVE_INFINITY)];
+    const variants = [rowsWithSyscalls(() => Number.NaN), rowsWithSyscalls(() => 0), rowsWithSyscalls(() => 1e9), rowsWithSyscalls((r) => Math.floor(r() * 5000)), rowsWithSyscalls(() => Number.POSITIVE_INFINITY)];
     const staticScores = await Promise.all(variants.map(async (x) => [...(await stat.score(x, n)).scores]));
     for (const s of staticScores.slice(1)) assert.deepEqual(s, staticScores[0]);
     // The full detector does read them: the same change moves its scores (so the check above could fail).
@@ -319,7 +327,17 @@ test('dfp serve says which model scores APKs', { skip: missing }, async () => {
   assert.match(r.greeting, new RegExp(`APKs \\(POST /v1/score/apk\\): ${STATIC} version 1\\n`));
 });
 
-test('dfp train of a classifier without the system-call columns registers it as the static-only detector', { skip: missing }, () => {
-  const r = dfpJson<{ registered: { name: string; version: string } }>(['train', 'model=classifier', 'model.exclude_features=["@syscalls"]', '--register', ...FAST_TRAIN], env);
+test('dfp train of a tree detector without the system-call columns registers it as the static-only detector; no call input moves its score', { skip: missing }, async () => {
+  const r = dfpJson<{ run_id: string; registered: { name: string; version: string } }>(['train', 'model=classifier', 'model.exclude_features=["@syscalls"]', '--register', ...FAST_TRAIN, 'model.classifier.kind=trees'], env);
   assert.deepEqual(r.registered, { ...r.registered, name: STATIC, version: '2' });
+  const trees = await Scorer.load(join(home, 'runs', r.run_id, 'model'));
+  try {
+    assert.equal(trees.metadata.detector, 'trees');
+    assert.equal(trees.metadata.static_only, true);
+    assert.equal(trees.explainer.method, 'tree_shap');
+    const [a, b] = await Promise.all([rowsWithSyscalls(() => Number.NaN), rowsWithSyscalls((r) => Math.floor(r() * 5000))].map(async (x) => [...(await trees.score(x, 16)).scores]));
+    assert.deepEqual(a, b);
+  } finally {
+    await trees.close();
+  }
 });

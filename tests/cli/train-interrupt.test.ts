@@ -14,7 +14,7 @@ import { until } from '../../src/testing/until.ts';
 
 /** Long enough that only a signal ends it. */
 const FOREVER = ['train.epochs=1000000', 'train.patience=1000000'];
-const SMALL = ['model.autoencoder.hidden=[8]', 'model.autoencoder.latent=4', 'model.classifier.hidden=[8]'];
+const SMALL = ['model.classifier.kind=mlp', 'model.autoencoder.hidden=[8]', 'model.autoencoder.latent=4', 'model.classifier.hidden=[8]'];
 
 interface Training {
   child: ChildProcess;

@@ -10,7 +10,7 @@ import { writeTrainableCsv } from '../../src/ingest/testing.ts';
 import { DFP_BIN, runDfp } from './cli.ts';
 
 /** Few epochs and a small network: these tests check registration and serving, not model quality. */
-export const FAST_TRAIN = ['train.epochs=4', 'train.patience=2', 'model.classifier.hidden=[8]', 'model.autoencoder.hidden=[8]'];
+export const FAST_TRAIN = ['model.classifier.kind=mlp', 'train.epochs=4', 'train.patience=2', 'model.classifier.hidden=[8]', 'model.autoencoder.hidden=[8]'];
 
 /** `dfp …args --json` in the workspace; throws with stderr when it fails. */
 export function dfpJson<T = Record<string, unknown>>(args: string[], env: Record<string, string>): T {

@@ -26,13 +26,22 @@ function human(r: CrossvalResult): string {
     ),
     `mean roc_auc ${f4(base.mean_auc)}  mean f1 ${f4(base.mean_f1)}  min f1 ${f4(base.min_f1)}  (${base.seconds}s)`,
   ];
+  const tf = base.time_forward;
+  if (tf) {
+    lines.push(
+      '',
+      `${r.baseline}, time-forward protocol (${tf.model}): each month scored by a fit on the months before it, threshold from those months:`,
+      formatTable(['month', 'apps', 'malware', 'trained on', 'roc_auc', 'f1', 'recall', 'fpr'], tf.months.map((m) => [m.month, m.n, m.malware, m.train_rows, f4(m.roc_auc), f4(m.f1), f4(m.recall), f4(m.fpr)])),
+      `pooled roc_auc ${f4(tf.summary.roc_auc)}  f1 ${f4(tf.summary.f1)}  recall ${f4(tf.summary.recall)}  fpr ${f4(tf.summary.fpr)}`,
+    );
+  }
   if (r.candidates.length > 1) {
     lines.push(
       '',
       `ranked by mean ROC-AUC (threshold-free, the steadier signal), then mean F1; Δ = mean per-fold difference from ${r.baseline} (folds better+/worse-):`,
       formatTable(
-        ['#', 'candidate', 'mean auc', 'mean f1', 'min f1', `Δauc vs ${r.baseline}`, `Δf1 vs ${r.baseline}`, 'seconds'],
-        r.candidates.map((c, i) => [i + 1, c.name, f4(c.mean_auc), f4(c.mean_f1), f4(c.min_f1), paired(c, 'auc'), paired(c, 'f1'), c.same_fits_as ? `= ${c.same_fits_as}` : c.seconds]),
+        ['#', 'candidate', 'mean auc', 'mean f1', 'min f1', `Δauc vs ${r.baseline}`, `Δf1 vs ${r.baseline}`, 'time-fwd auc', 'time-fwd f1', 'seconds'],
+        r.candidates.map((c, i) => [i + 1, c.name, f4(c.mean_auc), f4(c.mean_f1), f4(c.min_f1), paired(c, 'auc'), paired(c, 'f1'), f4(c.time_forward?.summary.roc_auc ?? Number.NaN), f4(c.time_forward?.summary.f1 ?? Number.NaN), c.same_fits_as ? `= ${c.same_fits_as}` : c.seconds]),
       ),
     );
   }
@@ -53,6 +62,11 @@ function estimateLine(e: CrossvalEstimate, grid: string): string {
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
+function protocolOf(v: unknown): 'both' | 'family' {
+  if (v === 'both' || v === 'family') return v;
+  throw new DfpError('USAGE', `--protocol must be both or family, got '${String(v)}'`, { key: '--protocol' });
+}
+
 export function registerCrossval(program: Command): void {
   withCommonOptions(withExamples(
     program
@@ -63,6 +77,7 @@ export function registerCrossval(program: Command): void {
       .option('--folds <n>', 'folds; each holds out whole malware families', '4')
       .option('--repeats <n>', 'repeats, each with another assignment of families to folds (seed, seed+1, …); default 1 with the quick grid, else 3')
       .option('--seed <n>', 'seed of the fold assignment', '7')
+      .option('--protocol <p>', 'both (default): family-grouped folds and the time-forward protocol (rolling origin by month, as `dfp backtest`) side by side; family: the folds only', 'both')
       .option('--candidate <spec>', 'a configuration to compare: "<name>: key=value key=value" on top of the config (repeatable)', collect, [])
       .option('--grid [grid]', 'add a built-in candidate list: quick (the default: the shipped preset and its ablations, minutes), full (alias builtin: the ~60 candidates the preset was chosen from, hours) or none')
       .argument('[overrides...]', 'key=value overrides of the baseline config (model=classifier is implied)')
@@ -117,6 +132,7 @@ The autoencoder is one-class and cannot be compared this way: model=autoencoder 
         folds: Number(opts.folds),
         repeats: opts.repeats === undefined ? DEFAULT_REPEATS[grid] : Number(opts.repeats),
         seed: Number(opts.seed),
+        protocol: protocolOf(opts.protocol),
         progress: ctx.progress,
         onCandidate: (r) => ctx.log.info({ candidate: r.name, mean_auc: r.mean_auc, mean_f1: r.mean_f1, seconds: r.seconds }, 'crossval candidate done'),
         onEstimate: (e) => process.stderr.write(`${estimateLine(e, grid)}\n`),

@@ -37,9 +37,9 @@ top_features (autoencoder only) lists the features whose reconstruction error st
 runtime. An app without a trace is scored by the static-only detector (serve.static_model, default
 kronodroid_detector_static, which dfp run trains without the system-call columns), never by a model that expects
 system calls; an app with --trace by the full detector (serve.model); both at serve.alias (default production). The
-output names the model and says when the system calls were absent; top_features are the features whose reset to
-their training value moves the score most (occlusion). An APK that cannot be read is reported with its reason and the
-others are still scored.`,
+output names the model and says when the system calls were absent; top_features come from the model's own explainer
+(TreeSHAP for tree and blend detectors, occlusion for an MLP). An APK that cannot be read is reported with its reason
+and the others are still scored.`,
       ),
     [
       { line: 'dfp score --apk app.apk', note: 'the static-only detector\'s verdict on an APK' },

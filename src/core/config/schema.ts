@@ -103,6 +103,40 @@ export const configSchema = z
           .prefault({}),
         classifier: z
           .object({
+            kind: z
+              .enum(['auto', 'mlp', 'trees', 'blend'])
+              .default('mlp')
+              .describe('mlp: the neural detector; trees: gradient-boosted trees (model.classifier.trees); blend: the mean of both calibrated scores; auto: whichever wins the time-forward protocol on the training months (model.classifier.selection)'),
+            trees: z
+              .object({
+                iterations: z.number().int().min(1).max(10000).default(300).describe('boosting rounds (trees)'),
+                learning_rate: z.number().gt(0).max(1).default(0.05).describe('shrinkage of each tree'),
+                max_leaves: z.number().int().min(2).max(4096).default(31).describe('leaves per tree (leaf-wise growth)'),
+                max_depth: z.number().int().min(0).default(0).describe('0 = unlimited'),
+                min_data_in_leaf: z.number().int().min(1).default(20).describe('fewest training rows in a leaf'),
+                min_child_weight: z.number().min(0).default(0.001).describe('least Hessian sum in a leaf'),
+                lambda_l2: z.number().min(0).default(0).describe('L2 penalty on leaf values'),
+                min_split_gain: z.number().min(0).default(0).describe('least loss reduction a split must bring'),
+                subsample: z.number().gt(0).max(1).default(1).describe('share of rows each round sees'),
+                colsample: z.number().gt(0).max(1).default(1).describe('share of features each tree may split on'),
+                max_bins: z.number().int().min(2).max(255).default(255).describe('quantile bins per feature'),
+                early_stopping_rounds: z.number().int().min(0).default(0).describe('stop after this many rounds without a lower held-out loss (0 = run every round)'),
+              })
+              .strict()
+              .prefault({}),
+            selection: z
+              .object({
+                candidates: z
+                  .array(z.enum(['mlp', 'trees', 'blend']))
+                  .min(1)
+                  .default(['mlp', 'trees', 'blend'])
+                  .describe('kind=auto: the detector kinds the time-forward protocol compares'),
+                origins: z.number().int().min(1).max(60).default(6).describe('kind=auto: the latest training months used as rolling origins (each fits on the months before it)'),
+                min_malware: z.number().int().min(2).default(10).describe('an origin needs this many malware apps in the months before it'),
+                metric: z.enum(['f1', 'roc_auc', 'pr_auc']).default('f1').describe('kind=auto: what the protocol ranks by (pooled over the origin months, each at its own threshold)'),
+              })
+              .strict()
+              .prefault({}),
             hidden: z.array(z.number().int().positive()).default([64, 32]),
             activation: z.enum(['relu', 'tanh', 'sigmoid']).default('relu'),
             dropout: z.number().min(0).lt(1).default(0.2),
@@ -139,6 +173,7 @@ export const configSchema = z
         min_delta: z.number().min(0).default(0.0001),
         seed: z.number().int().default(42),
         threads: z.number().int().min(1).max(64).default(1).describe('onnxruntime intra-op threads'),
+        workers: z.number().int().min(0).max(64).default(0).describe('worker threads for independent fits (time-forward origins); 0 = one per core, 1 = none'),
         experiment: z.string().default('dfp').describe('tracking experiment runs are recorded under'),
       })
       .strict()

@@ -14,7 +14,7 @@ type Mode = 'sha256' | 'json' | 'csv';
 const EXAMPLE = '{\n  "read": 1200,\n  "write": 800,\n  "INTERNET": 1,\n  "READ_SMS": 1\n}';
 
 function Result({ r }: { r: ScoreResponse }) {
-  const label = r.explanation === 'reconstruction_z' ? 'z-score of reconstruction error' : 'score drop when reset to training fill';
+  const label = { reconstruction_z: 'z-score of reconstruction error', occlusion: 'score drop when reset to training fill', tree_shap: 'Shapley contribution to the log-odds (TreeSHAP)' }[r.explanation];
   return (
     <section aria-labelledby="result-h" className="result">
       <h2 id="result-h">Result</h2>

@@ -106,9 +106,14 @@ function memberLogit(g: Graph, blocks: readonly { t: T; width: number }[], param
 /** The exported model: input `x` float32 [N, F] raw features; output `score` [N], the calibrated malware probability. */
 export function buildClassifierInference(o: ClassifierModel): Uint8Array {
   const g = new Graph('float32');
-  const F = o.pre.columns.length;
-  const x = g.input('x', ['N', F]);
-  const blocks = [{ t: preprocessGraph(g, x, o.pre), width: F }];
+  const x = g.input('x', ['N', o.pre.columns.length]);
+  g.output(g.reduceSum(classifierProbability(g, x, o), [1]), 'score');
+  return g.toBytes('dfp_classifier');
+}
+
+/** The calibrated malware probability [N, 1] of raw rows `x` [N, F], added to `g` (the blend detector adds two). */
+export function classifierProbability(g: Graph, x: T, o: ClassifierModel): T {
+  const blocks = [{ t: preprocessGraph(g, x, o.pre), width: o.pre.columns.length }];
   if (o.derived) {
     const d = o.derived;
     const widths = [d.share.length, d.used.length].filter((w) => w > 0);
@@ -120,8 +125,7 @@ export function buildClassifierInference(o: ClassifierModel): Uint8Array {
   let logit = logits.reduce((a, b) => g.add(a, b));
   if (members.length > 1) logit = g.scale(logit, 1 / members.length);
   const cal = g.add(g.mul(logit, g.scalar(o.platt.a)), g.scalar(o.platt.b));
-  g.output(g.reduceSum(g.sigmoid(cal), [1]), 'score');
-  return g.toBytes('dfp_classifier');
+  return g.sigmoid(cal);
 }
 
 /** The MLP input of raw rows: preprocessed columns, then the derived features when the model has them. */

@@ -4,10 +4,14 @@
 import { DfpError } from '../../errors.ts';
 import { FEATURE_COLUMNS } from '../../kronodroid/schema.ts';
 import type { ErrorStats } from '../explain/reconstruction-z.ts';
+import { ensembleFromJson, type TreeEnsembleJson } from '../trees/ensemble.ts';
 import { FEATURE_LIST_HASH, assertNoLeakage, isStaticOnly } from './features.ts';
 import type { PreprocessSpec } from './preprocess.ts';
 
 export type ModelKind = 'autoencoder' | 'classifier';
+/** The learner behind a classifier: an MLP, a gradient-boosted tree ensemble, or the mean of both calibrated scores. */
+export type DetectorKind = 'mlp' | 'trees' | 'blend';
+export const DETECTOR_KINDS: readonly DetectorKind[] = ['mlp', 'trees', 'blend'];
 
 /** The files of a model directory, named here only: training writes them, tracking logs them, every reader finds them. */
 export const MODEL_FILES = {
@@ -48,6 +52,10 @@ export interface ModelMetadata {
   error_stats?: ErrorStats;
   /** How many features an explanation lists. */
   top_k?: number;
+  /** Classifiers: the learner (absent: mlp, as models before tree detectors). */
+  detector?: DetectorKind;
+  /** Tree and blend detectors: the (tree half's) ensemble with node covers and the Platt scaling of its margin, for TreeSHAP. */
+  trees?: { ensemble: TreeEnsembleJson; platt: { a: number; b: number } };
   /** Where the model came from: run, lake commit, split. */
   run_id?: string;
   data?: { commit: string; table: string; digest: string; ref: string };
@@ -95,6 +103,26 @@ export function parseModelMetadata(json: unknown, where: string): ModelMetadata 
     vec(es.mean, 'mean');
     if (vec(es.std, 'std').some((s) => !(s > 0))) throw bad('error_stats.std must be positive');
   }
+  if (m.detector !== undefined && !(DETECTOR_KINDS as unknown[]).includes(m.detector)) throw bad(`detector must be one of ${DETECTOR_KINDS.join(', ')}, got ${JSON.stringify(m.detector)}`);
+  if (m.trees !== undefined) {
+    const t = m.trees as { ensemble?: unknown; platt?: { a?: unknown; b?: unknown } };
+    let ensemble;
+    try {
+      ensemble = ensembleFromJson(t.ensemble, 'trees.ensemble');
+      if (ensemble.features !== F) throw new RangeError(`trees.ensemble reads other than ${F} features`);
+    } catch (e) {
+      throw bad((e as Error).message);
+    }
+    if (typeof t.platt?.a !== 'number' || typeof t.platt?.b !== 'number') throw bad('trees.platt must be {a, b} numbers');
+    // A static-only model's trees must not split on a column its mask leaves out (the trees read raw inputs).
+    if (m.static_only === true) {
+      for (const tree of ensemble.trees) {
+        tree.feature.forEach((j, i) => {
+          if (tree.left[i] !== -1 && !active[j]) throw bad(`static_only is true but its trees split on ${FEATURE_COLUMNS[j]}`);
+        });
+      }
+    }
+  }
   const topK = typeof m.top_k === 'number' && Number.isInteger(m.top_k) && m.top_k > 0 ? m.top_k : DEFAULT_TOP_K;
   // The remaining preprocessing fields are baked into the graph; only the explainers read them (occlusion: fill).
   return { ...(m as unknown as ModelMetadata), preprocess: { ...(pre as unknown as PreprocessSpec), active }, top_k: topK };
@@ -103,6 +131,6 @@ export function parseModelMetadata(json: unknown, where: string): ModelMetadata 
 /** What GET /v1/models shows of a model's metadata: provenance and verdict settings, without the bulky arrays. */
 export function metadataSummary(m: ModelMetadata): Record<string, unknown> {
   const summary: Record<string, unknown> = {};
-  for (const k of ['kind', 'threshold', 'target_fpr', 'score', 'static_only', 'run_id', 'data', 'created_at', 'outputs'] as const) if (m[k] !== undefined) summary[k] = m[k];
+  for (const k of ['kind', 'detector', 'threshold', 'target_fpr', 'score', 'static_only', 'run_id', 'data', 'created_at', 'outputs'] as const) if (m[k] !== undefined) summary[k] = m[k];
   return summary;
 }

@@ -30,3 +30,13 @@ test('metadata: static_only is kept, shown in the summary, and refused when the 
   );
   assert.throws(() => parseModelMetadata({ ...base, static_only: 'yes', preprocess: { columns: [...FEATURE_COLUMNS], active } }, 'm'), /static_only must be true or false/);
 });
+
+test('metadata: a static-only tree detector whose trees split on a system call is refused', () => {
+  const active = activeMask(['@syscalls']);
+  const tree = (feature: number) => ({ feature: [feature, 0, 0], threshold: [1, 0, 0], missing_left: [1, 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [0, 1, -1], cover: [10, 5, 5] });
+  const meta = (feature: number) => ({ ...base, static_only: true, preprocess: { columns: [...FEATURE_COLUMNS], active }, trees: { ensemble: { base: 0, features: FEATURE_COLUMNS.length, trees: [tree(feature)] }, platt: { a: 1, b: 0 } } });
+  const syscall = FEATURE_COLUMNS.indexOf(SYSCALL_COLUMNS[0]!);
+  const permission = FEATURE_COLUMNS.indexOf('INTERNET');
+  assert.equal(parseModelMetadata(meta(permission), 'm').static_only, true);
+  assert.throws(() => parseModelMetadata(meta(syscall), 'tree model'), new RegExp(`tree model: static_only is true but its trees split on ${SYSCALL_COLUMNS[0]}`));
+});

@@ -5,7 +5,7 @@
  * calibrated malware probability. Trees need no preprocessing (a split is invariant to monotone transforms)
  * and read missing values (NaN) natively, each node sending them to the side training chose.
  */
-import { Graph } from '../graph/graph.ts';
+import { Graph, type T } from '../graph/graph.ts';
 import type { TreeEnsemble } from './ensemble.ts';
 
 /** Platt scaling of the margin: probability = sigmoid(a · margin + b). Identity: a = 1, b = 0. */
@@ -68,8 +68,12 @@ export function treeEnsembleAttributes(model: TreeEnsemble) {
 export function buildTreeInference(model: TreeEnsemble, platt: Platt = { a: 1, b: 0 }): Uint8Array {
   const g = new Graph('float32');
   const x = g.input('x', ['N', model.features]);
-  const margin = g.mlOp('TreeEnsembleRegressor', [x], ['N', 1], treeEnsembleAttributes(model));
-  const cal = g.add(g.mul(margin, g.scalar(platt.a)), g.scalar(platt.b));
-  g.output(g.reduceSum(g.sigmoid(cal), [1]), 'score');
+  g.output(g.reduceSum(treeProbability(g, x, model, platt), [1]), 'score');
   return g.toBytes('dfp_trees');
+}
+
+/** The calibrated probability [N, 1] of raw rows `x` [N, F], added to `g` (the blend detector adds it beside the MLP's). */
+export function treeProbability(g: Graph, x: T, model: TreeEnsemble, platt: Platt): T {
+  const margin = g.mlOp('TreeEnsembleRegressor', [x], ['N', 1], treeEnsembleAttributes(model));
+  return g.sigmoid(g.add(g.mul(margin, g.scalar(platt.a)), g.scalar(platt.b)));
 }
