@@ -34,7 +34,8 @@ test('dfp run: JSON contract on a fresh workspace, then a fully cached re-run', 
   assert.equal(first.code, 0, first.stderr);
   const s = first.summary as RunSummary;
   assert.match(s.data_commit, /^[0-9a-f]{64}$/);
-  assert.deepEqual(Object.keys(s.steps), STEPS);
+  // The trainings run side by side: steps are reported as they finish.
+  assert.deepEqual(Object.keys(s.steps).sort(), [...STEPS].sort());
   for (const name of STEPS) assert.equal(s.steps[name]?.status, 'ran', name);
   for (const name of STEPS) assert.equal(typeof s.steps[name]?.seconds, 'number');
   assert.deepEqual(Object.keys(s.models).sort(), MODELS);
@@ -148,6 +149,8 @@ test('dfp run data=kronodroid_emulator --source <emulator file>: every step runs
 
   const r = run(home, ['data=kronodroid_emulator'], emulator);
   assert.equal(r.code, 0, r.stderr);
+  // 40 apps are too few for the static-only tree detector: it falls back to the preset's kind, saying so.
+  assert.match(r.stderr, /kronodroid_detector_static: .*min_data_in_leaf.*; trained with model\.classifier\.kind=auto instead/);
   const s = r.summary as RunSummary;
   assert.equal(s.status, 'succeeded');
   assert.deepEqual(statuses(s), Object.fromEntries(STEPS.map((n) => [n, 'ran'])));

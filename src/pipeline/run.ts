@@ -11,12 +11,12 @@ import type { PipelineEnv } from './env.ts';
 import { StepRunner } from './runner.ts';
 import { loadState, saveLastRun } from './state.ts';
 import { featuresStep, ingestStep, transformStep } from './steps/data.ts';
-import { type Champion, type EvaluateOut, type ExportOut, type ModelPlan, type RegisterOut, type TrainOut, evaluateStep, exportStep, registerStep, staticOnlyConfig, trainStep } from './steps/model.ts';
+import { type Champion, type EvaluateOut, type ExportOut, type ModelPlan, type RegisterOut, type TrainOut, evaluateStep, exportStep, registerStep, staticOnlyPlan, trainStep } from './steps/model.ts';
 import type { ModelSummary, RunSummary } from './types.ts';
 
 /**
  * The registered models `dfp run` produces: the model preset each is trained with, the suffix of its step names, and
- * whether it is trained on the static columns only (the same preset with model.exclude_features += @syscalls): the
+ * whether it is trained on the static columns only (model.exclude_features += @syscalls, see staticOnlyPlan): the
  * detector that scores an APK without a trace (`dfp score --apk`, POST /v1/score/apk).
  */
 export const PIPELINE_MODELS = [
@@ -79,7 +79,7 @@ export async function runPipeline(o: PipelineOptions): Promise<RunSummary> {
     summary.data = { table: o.config.train.table, rows: transform.rows[o.config.train.table] ?? 0, ingest_commit: ingest.commit, raw_table: o.config.data.table };
     await runner.step('features', () => featuresStep(env, dataCommit));
 
-    const plans: ModelPlan[] = PIPELINE_MODELS.map((p) => ({ ...p, config: p.staticOnly ? staticOnlyConfig(o.modelConfig(p.kind)) : o.modelConfig(p.kind) }));
+    const plans: ModelPlan[] = PIPELINE_MODELS.map((p) => ({ ...p, ...(p.staticOnly ? staticOnlyPlan(o.modelConfig(p.kind)) : { config: o.modelConfig(p.kind) }) }));
     const trained = new Map<string, TrainOut>();
     const evaluated = new Map<string, EvaluateOut>();
     const registered = new Map<string, RegisterOut>();
