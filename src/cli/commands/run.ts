@@ -29,8 +29,8 @@ there. Without internet, give --source a local KronoDroid file. Step records: <w
 the last summary (also the --json output): <workspace>/runs/last-run.json.
 
 Models: kronodroid_autoencoder (model=autoencoder), kronodroid_detector (model=classifier) and
-kronodroid_detector_static (model=classifier without the system-call columns: it scores an APK without a trace,
-dfp score --apk and POST /v1/score/apk). Each new
+kronodroid_detector_static (model=classifier without the system-call columns, as trees unless a kind is given: it
+scores an APK without a trace, dfp score --apk and POST /v1/score/apk). Each new
 version gets alias "candidate"; "production" moves only when the candidate beats the production version
 on the same test rows. Exports (ONNX, TFLite) of the production versions go to <workspace>/exports/.`,
   ));
