@@ -12,6 +12,6 @@ export default defineConfig({
     // No manualChunks: forcing recharts into a named chunk also moved shared React code there, so every page loaded it.
     chunkSizeWarningLimit: 600,
   },
-  // `vite` in dev proxies the API to a running `dfp serve` (default port 8080).
-  server: { proxy: { '/api': `http://127.0.0.1:${process.env.DFP_UI_API_PORT ?? '8080'}` } },
+  // `vite` in dev proxies the dashboard API and the scoring API (the Drift page reads GET /v1/drift) to a running `dfp serve` (default port 8080).
+  server: { proxy: Object.fromEntries(['/api', '/v1'].map((p) => [p, `http://127.0.0.1:${process.env.DFP_UI_API_PORT ?? '8080'}`])) },
 });

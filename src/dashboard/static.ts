@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 export const WEB_DIST = resolve(import.meta.dirname, '../../web/dist');
 
 /** Client-side routes of the app; each answers with index.html so a reload or a shared link works. */
-export const PAGE_ROUTES = ['/', '/data', '/features', '/experiments', '/experiments/*', '/models', '/models/*', '/score'];
+export const PAGE_ROUTES = ['/', '/data', '/features', '/experiments', '/experiments/*', '/models', '/models/*', '/score', '/drift'];
 
 const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>dfp dashboard</title>
 <body style="font-family:system-ui;margin:2rem"><h1>dfp dashboard is not built</h1>

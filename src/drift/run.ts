@@ -1,69 +1,158 @@
 /**
- * @module `dfp drift`: how far current apps have moved from a reference set, feature by feature and month by
- * month (src/core/drift/report.ts). Both sides are KronoDroid files or lake refs, read as `dfp evaluate`
- * reads `--data`. The scores of production models on both sides come with the model runtime's next step.
+ * @module `dfp drift`: how far current apps have moved from a reference set, feature by feature, in the scores of
+ * the served models and month by month (the document is src/core/drift/document.ts). The current apps are a
+ * KronoDroid file or a lake ref, read as `dfp evaluate` reads `--data`; the reference is another such set or, by
+ * default, the training data of the verdict model (serve.model at serve.alias: the production detector), found
+ * through its tracking run (src/drift/reference.ts). Both sides are scored by the served models (serve.model and
+ * serve.fingerprint_model at serve.alias) through the model runtime.
  */
-import { DfpError } from '../core/errors.ts';
-import type { DfpConfig } from '../core/config/schema.ts';
-import { type DriftThresholds, type FeatureDrift, featureDrift, type GroupDrift } from '../core/drift/report.ts';
-import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
+import { servedFingerprintModel, type DfpConfig } from '../core/config/schema.ts';
+import { DfpError, isDfpError } from '../core/errors.ts';
+import { configThresholds, type DriftReport, type DriftSide, driftReport, MIN_ROWS } from '../core/drift/document.ts';
+import type { DriftThresholds } from '../core/drift/report.ts';
+import type { ScoredModel } from '../core/drift/score.ts';
+import { FEATURE_COLUMNS, OPTIONAL_STATIC_COLUMNS } from '../core/kronodroid/schema.ts';
 import type { Progress } from '../core/progress.ts';
+import { monthsSvg, scoreShiftSvg } from '../evaluate/drift-charts.ts';
+import { writeCharts } from '../evaluate/plots.ts';
+import type { Tracking } from '../core/tracking/index.ts';
+import { Scorer } from '../runtime/scorer.ts';
+import { RegistryModelSource } from '../runtime/sources/registry.ts';
+import { openTracking } from '../tracking/open.ts';
 import type { Dataset } from '../train/data.ts';
 import { openData } from '../train/evaluate.ts';
+import { trainingData } from './reference.ts';
+
+export { MIN_ROWS };
 
 export interface DriftOptions {
   config: DfpConfig;
   data: string;
-  reference: string;
+  /** A file or lake ref; default: the training data of serve.model at serve.alias. */
+  reference?: string;
   thresholds?: Partial<DriftThresholds>;
+  /** Write the score histograms and the months chart here (SVG and PNG). */
+  plotsDir?: string;
   progress?: Progress;
 }
 
-export interface MonthDrift {
-  month: string;
-  rows: number;
-  drifted_features: number;
-  mean_psi: number;
+export interface DriftRun extends DriftReport {
+  /** Served models that could not be opened (their scores are left out), with why. */
+  notes: string[];
+  plots?: Record<string, { svg: string; png: string }>;
 }
 
-export interface DriftReport {
-  reference: { source: string; rows: number; commit: string | null };
-  current: { source: string; rows: number; commit: string | null };
-  drifted: boolean;
-  /** Score drift of the production models: not measured yet (null). */
-  score: null;
-  features: FeatureDrift[];
-  groups: Record<string, GroupDrift>;
-  months: MonthDrift[];
+interface Opened {
+  uri: string;
+  model: Scorer;
 }
 
-/** Fewest rows per side for a distribution comparison to mean anything. */
-export const MIN_ROWS = 20;
-
-function rowsOf(d: Dataset, keep: (i: number) => boolean) {
-  const F = FEATURE_COLUMNS.length;
-  const idx = Array.from({ length: d.n }, (_, i) => i).filter(keep);
-  const x = new Float32Array(idx.length * F);
-  idx.forEach((r, k) => x.set(d.x.subarray(r * F, (r + 1) * F), k * F));
-  return { x, n: idx.length };
-}
-
-export async function runDrift(o: DriftOptions): Promise<DriftReport> {
-  const ref = await openData({ config: o.config, data: o.reference, ...(o.progress ? { progress: o.progress } : {}) });
-  const cur = await openData({ config: o.config, data: o.data, ...(o.progress ? { progress: o.progress } : {}) });
-  for (const [flag, side] of [['--reference', ref], ['--data', cur]] as const) {
-    if (side.data.n < MIN_ROWS) {
-      throw new DfpError('INPUT_INVALID', `${flag} '${side.source.ref}' has ${side.data.n} usable row(s); comparing distributions needs at least ${MIN_ROWS}`, { [flag.slice(2)]: side.source.ref, rows: side.data.n });
+/**
+ * The served models at serve.alias, the verdict's first, loaded as `dfp serve` loads them (the registry source of the
+ * model runtime); a model without that alias is left out with a note, unless it is the verdict's and is required.
+ */
+async function openServed(config: DfpConfig, tracking: Tracking, notes: string[], required: boolean): Promise<Opened[]> {
+  const names = [config.serve.model, servedFingerprintModel(config.serve)].filter((n): n is string => Boolean(n));
+  const out: Opened[] = [];
+  try {
+    for (const [i, name] of names.entries()) {
+      const uri = `models:/${name}@${config.serve.alias}`;
+      try {
+        const source = new RegistryModelSource(tracking, name, false);
+        out.push({ uri, model: await Scorer.open(await source.load(await source.resolve(config.serve.alias))) });
+      } catch (e) {
+        if (!isDfpError(e) || e.code !== 'NOT_FOUND') throw e;
+        if (i === 0 && required) {
+          throw new DfpError('NOT_FOUND', `no --reference given, and the default reference (the training data of ${uri}, serve.model) cannot be found: ${e.message}; pass --reference <file|lake ref>`, { model: uri }, { cause: e });
+        }
+        notes.push(`${uri} is not scored: ${e.message}`);
+        // Without the verdict model there is no `score` to report, and the fingerprint model alone is not it.
+        if (i === 0) break;
+      }
     }
+    return out;
+  } catch (e) {
+    for (const m of out) await m.model.close();
+    throw e;
   }
-  const all = (_: number) => true;
-  const report = featureDrift(FEATURE_COLUMNS, rowsOf(ref.data, all), rowsOf(cur.data, all), o.thresholds);
-  const months = [...new Set(cur.data.month.filter((m): m is string => m !== null))].sort().flatMap((month) => {
-    const part = rowsOf(cur.data, (i) => cur.data.month[i] === month);
-    if (part.n < MIN_ROWS) return [];
-    const r = featureDrift(FEATURE_COLUMNS, rowsOf(ref.data, all), part, o.thresholds);
-    return [{ month, rows: part.n, drifted_features: r.features.filter((f) => f.drifted).length, mean_psi: r.features.reduce((a, f) => a + f.psi, 0) / r.features.length }];
-  });
-  const side = (s: typeof ref) => ({ source: s.source.ref, rows: s.data.n, commit: s.source.commit || null });
-  return { reference: side(ref), current: side(cur), drifted: report.drifted, score: null, features: report.features, groups: report.groups, months };
+}
+
+const matrix = (d: Dataset) => ({ x: d.x, n: d.n });
+
+/** One side read as `dfp evaluate` reads --data; a file lacking columns is named by its flag, with the first few it lacks. */
+async function readSide(o: DriftOptions, flag: '--data' | '--reference', spec: string) {
+  try {
+    return await openData({ config: o.config, data: spec, ...(o.progress ? { progress: o.progress } : {}) });
+  } catch (e) {
+    const missing = isDfpError(e) && e.code === 'SCHEMA_MISMATCH' ? e.details?.missing : undefined;
+    if (!Array.isArray(missing)) throw e;
+    const lacks = missing.map(String);
+    const noFeature = FEATURE_COLUMNS.every((c) => lacks.includes(c) || OPTIONAL_STATIC_COLUMNS.includes(c));
+    throw new DfpError(
+      'SCHEMA_MISMATCH',
+      `${flag} '${spec}' lacks ${lacks.length} required column(s)${noFeature ? ', every feature column among them: it shares no column with KronoDroid\'s features' : ''} (${lacks.slice(0, 8).join(', ')}${lacks.length > 8 ? `, and ${lacks.length - 8} more` : ''}); drift reads labelled KronoDroid files (either layout) and lake refs`,
+      { [flag.slice(2)]: spec, missing: lacks },
+      { cause: e },
+    );
+  }
+}
+
+export async function runDrift(o: DriftOptions): Promise<DriftRun> {
+  const notes: string[] = [];
+  const tracking = await openTracking(o.config);
+  let opened: Opened[] = [];
+  try {
+    opened = await openServed(o.config, tracking, notes, o.reference === undefined);
+    let ref: { data: Dataset; side: DriftSide; flag: string };
+    if (o.reference !== undefined) {
+      const r = await readSide(o, '--reference', o.reference);
+      ref = { data: r.data, side: { source: r.source.ref, rows: r.data.n, commit: r.source.commit || null }, flag: `--reference '${r.source.ref}'` };
+    } else {
+      const verdict = opened[0]!;
+      const t = await trainingData(o.config, verdict.model.metadata, tracking).catch((e: unknown) => {
+        if (!isDfpError(e) || e.code !== 'NOT_FOUND') throw e;
+        throw new DfpError('NOT_FOUND', `no --reference given, and the training data of ${verdict.uri} (serve.model) cannot be read: ${e.message}; pass --reference <file|lake ref>`, e.details, { cause: e });
+      });
+      const source = `${verdict.uri} training data (run ${t.run_id}, ${t.source.table})`;
+      ref = { data: t.data, side: { source, rows: t.data.n, commit: t.source.commit }, flag: `the reference (${source})` };
+    }
+    const cur = await readSide(o, '--data', o.data);
+    for (const [flag, n] of [[ref.flag, ref.data.n], [`--data '${cur.source.ref}'`, cur.data.n]] as const) {
+      if (n < MIN_ROWS) throw new DfpError('INPUT_INVALID', `${flag} has ${n} usable row(s); comparing distributions needs at least ${MIN_ROWS}`, { rows: n });
+    }
+    const models: ScoredModel[] = [];
+    for (const m of opened) {
+      const { ref: r, metadata } = m.model;
+      models.push({
+        name: r.name,
+        version: r.version,
+        kind: metadata.kind,
+        threshold: metadata.threshold,
+        reference: (await m.model.score(ref.data.x, ref.data.n)).scores,
+        current: (await m.model.score(cur.data.x, cur.data.n)).scores,
+      });
+    }
+    const report = driftReport({
+      columns: FEATURE_COLUMNS,
+      reference: { ...ref.side, x: matrix(ref.data), family: ref.data.family },
+      current: { source: cur.source.ref, rows: cur.data.n, commit: cur.source.commit || null, x: matrix(cur.data), month: cur.data.month, family: cur.data.family, label: cur.data.y },
+      models,
+      thresholds: configThresholds(o.config, o.thresholds),
+    });
+    const plots = o.plotsDir ? await writeDriftPlots(o.plotsDir, report, models) : undefined;
+    return { ...report, notes, ...(plots ? { plots } : {}) };
+  } finally {
+    for (const m of opened) await m.model.close();
+    await tracking.close();
+  }
+}
+
+/** score-<model>.svg/.png per scored model, and months.svg/.png when the current apps span months. */
+async function writeDriftPlots(dir: string, report: DriftReport, models: ScoredModel[]): Promise<Record<string, { svg: string; png: string }>> {
+  const charts: Record<string, string> = {};
+  for (const m of models) {
+    charts[`score-${m.name.replace(/[^\w.-]+/g, '_')}`] = scoreShiftSvg({ title: `${m.name} v${m.version}`, threshold: m.threshold, reference: m.reference, current: m.current });
+  }
+  if (report.months.length) charts.months = monthsSvg({ months: report.months, features: report.features.length, referenceAlertRate: report.score?.reference_alert_rate ?? null });
+  return writeCharts(dir, charts);
 }

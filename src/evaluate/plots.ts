@@ -63,17 +63,19 @@ export function renderSvg(svg: string, zoom = 2): ReturnType<Resvg['render']> {
  */
 export async function writePlots(dir: string, input: ChartInput): Promise<PlotPaths> {
   checkLabelsScores(input.labels, input.scores, 'writePlots');
+  const w = await writeCharts(dir, { roc: rocSvg(input), pr: prSvg(input), 'score-histogram': histogramSvg(input) });
+  return { roc_svg: w.roc!.svg, roc_png: w.roc!.png, pr_svg: w.pr!.svg, pr_png: w.pr!.png, hist_svg: w['score-histogram']!.svg, hist_png: w['score-histogram']!.png };
+}
+
+/** Writes each chart into dir (created if missing) as <name>.svg and its PNG rendering <name>.png; returns both paths per name. */
+export async function writeCharts(dir: string, charts: Record<string, string>): Promise<Record<string, { svg: string; png: string }>> {
   await mkdir(dir, { recursive: true });
-  const charts = { roc: rocSvg(input), pr: prSvg(input), hist: histogramSvg(input) };
-  const names = { roc: 'roc', pr: 'pr', hist: 'score-histogram' } as const;
-  const paths = {} as PlotPaths;
-  for (const key of ['roc', 'pr', 'hist'] as const) {
-    const svgPath = join(dir, `${names[key]}.svg`);
-    const pngPath = join(dir, `${names[key]}.png`);
-    await writeFile(svgPath, charts[key]);
-    await writeFile(pngPath, svgToPng(charts[key]));
-    paths[`${key}_svg`] = svgPath;
-    paths[`${key}_png`] = pngPath;
+  const out: Record<string, { svg: string; png: string }> = {};
+  for (const [name, svg] of Object.entries(charts)) {
+    const paths = { svg: join(dir, `${name}.svg`), png: join(dir, `${name}.png`) };
+    await writeFile(paths.svg, svg);
+    await writeFile(paths.png, svgToPng(svg));
+    out[name] = paths;
   }
-  return paths;
+  return out;
 }

@@ -128,6 +128,32 @@ test('a fill that throws queues nothing; the next row takes the slot', async () 
   assert.equal(await p, 7);
 });
 
+test('onScored sees each scored batch, its rows as scored and its outputs, before the callers resume; a failed run is not reported', async () => {
+  const scorer = new ScriptedScorer();
+  const wait = heldWait();
+  const seen: { firsts: number[]; scores: number[] }[] = [];
+  let resumed = 0;
+  const b = new MicroBatcher(scorer, {
+    maxRows: 2,
+    maxWaitMs: 1,
+    schedule: wait.schedule,
+    onScored: (x, rows, out) => {
+      assert.equal(resumed, 0, 'reported before any caller resumes');
+      seen.push({ firsts: Array.from({ length: rows }, (_, i) => x[i * N_FEATURES]!), scores: [...out.scores] });
+    },
+  });
+  const submit = (v: number) => b.submit((buf, off) => buf.fill(v, off, off + N_FEATURES)).then((r) => (resumed++, r.score));
+  const got = [submit(5), submit(7)];
+  scorer.runs[0]!.finish();
+  assert.deepEqual(await Promise.all(got), [5, 7]);
+  assert.deepEqual(seen, [{ firsts: [5, 7], scores: [5, 7] }]);
+  const failed = submit(9);
+  wait.release();
+  scorer.runs[1]!.finish(new Error('boom'));
+  await assert.rejects(failed, /boom/);
+  assert.equal(seen.length, 1);
+});
+
 test('the default wait is a timer: a lone row is scored without any help', { timeout: 60_000 }, async () => {
   const scorer = new ScriptedScorer();
   for (const maxWaitMs of [0, 1]) {

@@ -19,6 +19,11 @@ export interface BatcherOptions {
   /** Told the size of every batch (metrics). */
   onBatch?: (rows: number) => void;
   /**
+   * Told every scored batch before its rows' callers resume: the rows as scored (row-major, the first `rows` rows of
+   * x) and the outputs. Both are reused afterwards: copy what you keep. Drift monitoring reads the traffic here.
+   */
+  onScored?: (x: Float32Array, rows: number, out: ScoreBatch) => void;
+  /**
    * Arms the wait of a partial batch: calls `flush` once the wait is over and returns a cancel. Default: a timer of
    * maxWaitMs (setImmediate when 0). Tests pass their own to decide when a partial batch goes, never by the clock.
    */
@@ -133,6 +138,7 @@ export class MicroBatcher<S extends BatchScorer = BatchScorer> {
 
   private settle(batch: Pending, out: ScoreBatch | undefined, err: unknown): void {
     this.inflight--;
+    if (out) this.opts.onScored?.(batch.buf, batch.rows, out);
     this.free.push(batch.buf);
     if (out) {
       // Explainers that read the raw row get their own copy: the batch buffer is reused by the next batch.

@@ -2,6 +2,7 @@
 // moves: new requests go to the new model, requests already queued on the old one finish there, and the old session is
 // released once it has drained.
 import { DfpError, messageOf } from '../core/errors.ts';
+import type { ScoreBatch } from '../core/ml/explain/explainer.ts';
 import type { ModelRef, ModelSource } from '../core/scoring/model-source.ts';
 import { MicroBatcher, type BatcherOptions } from './batcher.ts';
 import { Scorer } from './scorer.ts';
@@ -21,6 +22,8 @@ export interface HolderOptions {
   threads?: number;
   /** Re-resolve the alias this often (0 = never on its own). */
   pollMs?: number;
+  /** Told every batch a version scores, with that version's scorer (drift monitoring); see BatcherOptions.onScored. */
+  onScored?: (scorer: Scorer, x: Float32Array, rows: number, out: ScoreBatch) => void;
   /** Told after each swap (metrics, logs). */
   onSwap?: (next: ModelRef, previous: ModelRef | undefined) => void;
   onError?: (e: unknown) => void;
@@ -83,7 +86,9 @@ export class ModelHolder {
     if (!force && prevRef && prevRef.name === ref.name && prevRef.version === ref.version) return { changed: false, model: ref };
     const loaded = await this.opts.source.load(ref);
     const scorer = await Scorer.open(loaded, { threads: this.opts.threads ?? 1 });
-    this.current = { batcher: new MicroBatcher(scorer, this.opts.batcher), source: loaded.source, loadedAt: new Date().toISOString() };
+    const observe = this.opts.onScored;
+    const batcher: BatcherOptions = observe ? { ...this.opts.batcher, onScored: (x, rows, out) => observe(scorer, x, rows, out) } : this.opts.batcher;
+    this.current = { batcher: new MicroBatcher(scorer, batcher), source: loaded.source, loadedAt: new Date().toISOString() };
     this.lastError = undefined;
     if (prev) this.retire(prev);
     this.opts.onSwap?.(ref, prevRef);

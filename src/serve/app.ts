@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ScoringInputError } from '../core/scoring/errors.ts';
 import { featureServerPlugin } from '../features/http/feature-server.ts';
 import type { OnlineFeatureService } from '../features/online/service.ts';
+import type { DriftMonitor } from './drift.ts';
 import { errorHandler } from './http-errors.ts';
 import { FeatureLookup } from './lookup.ts';
 import { ServeMetrics } from './metrics.ts';
@@ -13,6 +14,7 @@ import { ServedModels } from './model-set.ts';
 import { appFeaturesSchema, appPassthroughSchema, errorSchema, scoreResultSchema } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { apkRoutes } from './routes/apk.ts';
+import { driftRoutes } from './routes/drift.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { scoreRoutes } from './routes/score.ts';
 
@@ -22,6 +24,8 @@ export interface ServeAppOptions {
   /** The fingerprint model served beside it: its anomaly score comes with every default answer. */
   fingerprint?: ModelHolder;
   metrics?: ServeMetrics;
+  /** Live drift monitoring: mounts GET /v1/drift (the holders' onScored must feed it). */
+  drift?: DriftMonitor;
   /** Enables {"sha256": …} scoring and mounts POST /get-online-features. */
   online?: { service: OnlineFeatureService; featureService?: string };
   apiKey?: string;
@@ -106,6 +110,7 @@ export async function buildServeApp(o: ServeAppOptions): Promise<FastifyInstance
   scoreRoutes(app, { models, metrics, lookup: o.online ? new FeatureLookup(o.online.service, o.online.featureService) : undefined, maxBatchItems: o.maxBatchItems ?? 1000 });
   opsRoutes(app, { models, metrics });
   adminRoutes(app, { models, apiKey: o.apiKey });
+  if (o.drift) driftRoutes(app, { models, drift: o.drift });
   await apkRoutes(app, { holder: o.apk?.holder, limitBytes: o.apk?.limitBytes ?? 128 * 1024 * 1024, metrics });
   if (o.online) await app.register(featureServerPlugin, { service: o.online.service });
   return app;

@@ -1,6 +1,18 @@
 // Prometheus metrics of one server (own registry, so several servers in one process do not collide).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PERMISSION_COLUMNS, SYSCALL_COLUMNS, lakeName } from '../core/kronodroid/schema.ts';
+import { FEATURE_INDEX, N_FEATURES } from '../core/scoring/features.ts';
 import type { ModelRef } from '../core/scoring/model-source.ts';
+
+/** Per input column: 1 a system call, 2 a permission flag, 0 anything else (one pass per row sums them all). */
+const SUMMARY_KIND = (() => {
+  const k = new Uint8Array(N_FEATURES);
+  for (const c of SYSCALL_COLUMNS) k[FEATURE_INDEX.get(c)!] = 1;
+  for (const c of PERMISSION_COLUMNS) k[FEATURE_INDEX.get(lakeName(c))!] = 2;
+  return k;
+})();
+
+type Child = ReturnType<Histogram<'model' | 'version'>['labels']>;
 
 export class ServeMetrics {
   readonly registry = new Registry();
@@ -9,6 +21,13 @@ export class ServeMetrics {
   readonly verdicts: Counter<'model' | 'version' | 'is_malware'>;
   readonly batchRows: Histogram;
   readonly modelInfo: Gauge<'name' | 'version' | 'alias'>;
+  /** Feature summaries of the scored apps, per model version: what the traffic looks like, next to what it scores. */
+  readonly appSyscalls: Histogram<'model' | 'version'>;
+  readonly appPermissions: Histogram<'model' | 'version'>;
+  readonly appMissing: Histogram<'model' | 'version'>;
+  /** Set by each GET /v1/drift: drifted features and the score PSI of the window against the model's reference. */
+  readonly driftedFeatures: Gauge<'model' | 'version'>;
+  readonly scorePsi: Gauge<'model' | 'version'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'dfp_serve_' });
@@ -34,6 +53,12 @@ export class ServeMetrics {
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
       registers: [this.registry],
     });
+    const summary = (name: string, help: string, buckets: number[]) => new Histogram({ name, help, labelNames: ['model', 'version'], buckets, registers: [this.registry] });
+    this.appSyscalls = summary('dfp_app_syscalls', 'System calls per scored app (the sum of its system-call counts), by model version', [0, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7]);
+    this.appPermissions = summary('dfp_app_permissions', 'Permission flags set per scored app, by model version', [0, 2, 5, 10, 15, 20, 30, 40, 60, 100]);
+    this.appMissing = summary('dfp_app_missing_features', 'Features missing (filled by the model) per scored app, by model version', [0, 1, 2, 5, 10, 50, 100, N_FEATURES]);
+    this.driftedFeatures = new Gauge({ name: 'dfp_drift_drifted_features', help: 'Features drifted in the last GET /v1/drift (recent requests vs the model\'s training data)', labelNames: ['model', 'version'], registers: [this.registry] });
+    this.scorePsi = new Gauge({ name: 'dfp_drift_score_psi', help: 'PSI of the scores in the last GET /v1/drift (recent requests vs the model\'s training data)', labelNames: ['model', 'version'], registers: [this.registry] });
     this.modelInfo = new Gauge({ name: 'dfp_model_info', help: 'The model version being served (1) per alias', labelNames: ['name', 'version', 'alias'], registers: [this.registry] });
   }
 
@@ -52,6 +77,33 @@ export class ServeMetrics {
     }
     c.h.observe(score);
     (isMalware ? c.t : c.f).inc();
+  }
+
+  private readonly summaryChildren = new Map<string, [Child, Child, Child]>();
+
+  /** Feature summaries of `rows` scored rows (row-major, N_FEATURES wide) for the model version that scored them. */
+  observeRows(ref: ModelRef, x: Float32Array, rows: number): void {
+    const key = `${ref.name}\0${ref.version}`;
+    let c = this.summaryChildren.get(key);
+    if (!c) {
+      c = [this.appSyscalls.labels(ref.name, ref.version), this.appPermissions.labels(ref.name, ref.version), this.appMissing.labels(ref.name, ref.version)];
+      this.summaryChildren.set(key, c);
+    }
+    for (let r = 0; r < rows; r++) {
+      const at = r * N_FEATURES;
+      let calls = 0;
+      let perms = 0;
+      let missing = 0;
+      for (let j = 0; j < N_FEATURES; j++) {
+        const v = x[at + j]!;
+        if (v !== v) missing++; // NaN: missing, filled by the model
+        else if (SUMMARY_KIND[j] === 1) calls += v;
+        else if (SUMMARY_KIND[j] === 2 && v === 1) perms++;
+      }
+      c[0].observe(calls);
+      c[1].observe(perms);
+      c[2].observe(missing);
+    }
   }
 
   modelSwapped(alias: string, next: ModelRef, previous: ModelRef | undefined): void {

@@ -11,6 +11,7 @@ import { RegistryStore } from '../features/registry/store.ts';
 import { openTracking } from '../tracking/open.ts';
 import { dashboardPlugin } from '../dashboard/plugin.ts';
 import { buildServeApp } from './app.ts';
+import { DriftMonitor } from './drift.ts';
 import { ServeMetrics } from './metrics.ts';
 import { type HolderOptions, ModelHolder } from '../runtime/holder.ts';
 import { DirectoryModelSource } from '../runtime/sources/directory.ts';
@@ -65,6 +66,7 @@ async function openOnline(config: DfpConfig, log: FastifyBaseLogger): Promise<{ 
 export async function startServer(config: DfpConfig, o: { host?: string; port?: number; log: FastifyBaseLogger }): Promise<RunningServer> {
   const sources = await openModelSources(config);
   const metrics = new ServeMetrics();
+  const drift = new DriftMonitor({ config, metrics });
   const s = config.serve;
   const lastErrors = new Map<string, string>();
   const holderFor = (m: { name?: string; source: ModelSource }, role: 'primary' | 'fingerprint' | 'static') => {
@@ -74,6 +76,8 @@ export async function startServer(config: DfpConfig, o: { host?: string; port?: 
       threads: s.threads,
       pollMs: s.poll_seconds * 1000,
       batcher: { maxRows: s.micro_batch_rows, maxWaitMs: s.micro_batch_wait_ms, onBatch: (n) => metrics.batchRows.observe(n) },
+      // Drift compares what the primary and fingerprint models see with the primary's training data; APK scoring stays out.
+      ...(role === 'static' ? {} : { onScored: (scorer, x, rows, out) => drift.observe(role, scorer, x, rows, out) }),
       onSwap: (next, prev) => {
         metrics.modelSwapped(s.alias, next, prev);
         o.log.info(`serving ${next.name} version ${next.version} (${role}, alias ${s.alias})${prev ? `, was version ${prev.version}` : ''}`);
@@ -107,6 +111,7 @@ export async function startServer(config: DfpConfig, o: { host?: string; port?: 
       holder,
       ...(fingerprint ? { fingerprint } : {}),
       metrics,
+      drift,
       ...(online ? { online: { service: online.service, ...(s.feature_service ? { featureService: s.feature_service } : {}) } } : {}),
       apiKey: s.api_key,
       bodyLimit: s.body_limit_bytes,

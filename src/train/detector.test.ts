@@ -128,3 +128,12 @@ test('selection: kind=auto takes the candidate the protocol ranks first and reco
   const fitted = await fitClassifier({ ...o, config });
   assert.equal(fitted.detector, fitted.selection?.chosen);
 });
+
+test('trees: the folds and the final fit on worker threads give the model one thread gives', async () => {
+  const o = parts(200, 21);
+  const one = await fitTrees({ ...o, config: testConfig([...TREES, 'train.workers=1'], tmp()) });
+  const two = await fitTrees({ ...o, config: testConfig([...TREES, 'train.workers=2'], tmp()) });
+  assert.deepEqual(two.ensemble, one.ensemble);
+  assert.deepEqual(two.outOfFold, one.outOfFold);
+  assert.equal(two.threshold, one.threshold);
+});

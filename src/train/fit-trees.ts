@@ -10,12 +10,15 @@ import { thresholdForFpr } from '../core/ml/eval/index.ts';
 import { fitPlatt } from '../core/ml/models/calibrate.ts';
 import { activeMask } from '../core/ml/models/features.ts';
 import { fitPreprocess } from '../core/ml/models/preprocess.ts';
-import { type BoostParams, type BoostResult, type Rows, boost } from '../core/ml/trees/boost.ts';
-import { type TreeEnsemble, predictMargin } from '../core/ml/trees/ensemble.ts';
+import { isMainThread } from 'node:worker_threads';
+import type { BoostParams, Rows } from '../core/ml/trees/boost.ts';
+import type { TreeEnsemble } from '../core/ml/trees/ensemble.ts';
 import { buildTreeInference, type Platt } from '../core/ml/trees/onnx.ts';
 import type { Dataset } from './data.ts';
 import { type FitOptions, type Fitted, stratifiedFolds } from './fit.ts';
 import { checkInterrupted } from './interrupt.ts';
+import type { BoostJob, BoostOut } from './parallel/boost-job.ts';
+import { runJobs, workerCount } from './parallel/pool.ts';
 import { concatDatasets } from './split.ts';
 
 const F = FEATURE_COLUMNS.length;
@@ -97,35 +100,34 @@ export async function fitTrees(o: FitOptions): Promise<TreeFit> {
   const pos = all.y.reduce((a, b) => a + b, 0);
   if (crossfit && pos < mc.folds) throw new DfpError('INPUT_INVALID', `model.classifier.folds=${mc.folds} needs at least that many malware apps in the training months, found ${pos}; lower the folds or use model.classifier.calibration=holdout`, { key: 'model.classifier.folds' });
   const t0 = performance.now();
-  const fit = (train: Rows, held: Rows | undefined, seed: number, label: string, iterations = mc.trees.iterations): BoostResult => {
-    checkInterrupted(o.signal);
-    o.progress.start(label, iterations, 'trees');
-    try {
-      return boost(train, F, { ...boostParams(config, seed), iterations }, held, (round) => o.progress.update(round));
-    } finally {
-      o.progress.stop();
-    }
-  };
-
   // Each split: the rows a model trains on and the held rows it is calibrated with.
   const fold = crossfit ? stratifiedFolds(both.y, mc.folds, tc.seed) : [];
   const splits = crossfit
     ? Array.from({ length: mc.folds }, (_, f) => ({ fit: every.filter((i) => fold[i] !== f), held: every.filter((i) => fold[i] === f) }))
     : [{ fit: fitRows, held: every.slice(o.train.n) }];
   if (splits.some((s) => s.held.length === 0)) throw new DfpError('INPUT_INVALID', 'the validation part is empty: nothing to calibrate the tree detector on; raise train.validation_fraction');
+  const jobs: BoostJob[] = splits.map((s, f) => ({ train: rowsOf(both, s.fit, excluded), held: rowsOf(both, s.held, excluded), features: F, params: boostParams(config, tc.seed + f * 104729) }));
+  // Cross-fitted without early stopping, the final fit (every row) does not wait for the folds: it runs beside them.
+  const early = mc.trees.early_stopping_rounds > 0;
+  const finalJob = (iterations: number): BoostJob => ({ train: all, features: F, params: { ...boostParams(config, tc.seed), iterations } });
+  if (crossfit && !early) jobs.push(finalJob(mc.trees.iterations));
+  // The folds are independent: worker threads fit them side by side (none inside a worker already: no oversubscription).
+  const fitAll = async (list: BoostJob[], label: string): Promise<BoostOut[]> => {
+    checkInterrupted(o.signal);
+    o.progress.start(label, list.length, 'fits');
+    try {
+      return await runJobs<BoostJob, BoostOut>(new URL('./parallel/boost-job.ts', import.meta.url), list, isMainThread ? workerCount(tc.workers, list.length) : 1, { onDone: (n) => o.progress.update(n), ...(o.signal ? { signal: o.signal } : {}) });
+    } finally {
+      o.progress.stop();
+    }
+  };
+  const outs = await fitAll(jobs, crossfit ? `trees: ${mc.folds} folds${early ? '' : ' and the final fit'}` : 'trees');
   const margin = new Float64Array(both.n);
-  const rounds: number[] = [];
-  let holdoutModel: BoostResult | undefined;
-  for (const [f, s] of splits.entries()) {
-    const held = rowsOf(both, s.held, excluded);
-    const r = fit(rowsOf(both, s.fit, excluded), held, tc.seed + f * 104729, crossfit ? `trees fold ${f + 1}/${splits.length}` : 'trees');
-    rounds.push(r.rounds);
-    predictMargin(r.model, held.x, held.n).forEach((m, k) => (margin[s.held[k]!] = m));
-    if (!crossfit) holdoutModel = r;
-  }
-  // Cross-fitted: the model is one fit on every row, as long as the folds' models ran (their early-stopped mean).
+  splits.forEach((s, f) => outs[f]!.heldMargins.forEach((m, k) => (margin[s.held[k]!] = m)));
+  const rounds = outs.slice(0, splits.length).map((r) => r.rounds);
+  // Cross-fitted with early stopping: the model is one fit on every row, as long as the folds' models ran (their mean).
   const iterations = Math.max(1, Math.round(rounds.reduce((a, b) => a + b, 0) / rounds.length));
-  const ensemble = holdoutModel?.model ?? fit(all, undefined, tc.seed, 'trees (all rows)', iterations).model;
+  const ensemble = !crossfit ? outs[0]!.model : early ? (await fitAll([finalJob(iterations)], 'trees (all rows)'))[0]!.model : outs[splits.length]!.model;
 
   const calibRows = splits.flatMap((s) => s.held).sort((a, b) => a - b);
   const calibY = Uint8Array.from(calibRows, (r) => both.y[r]!);

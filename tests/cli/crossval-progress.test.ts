@@ -6,7 +6,7 @@ import { scratch, writeTrainableCsv } from '../../src/ingest/testing.ts';
 import { runDfp } from '../support/cli.ts';
 
 let csv = '';
-const FAST = ['train.epochs=3', 'model.classifier.hidden=[8]', 'model.classifier.folds=2'];
+const FAST = ['model.classifier.kind=mlp', 'train.epochs=3', 'model.classifier.hidden=[8]', 'model.classifier.folds=2'];
 
 before(() => {
   csv = writeTrainableCsv(scratch('dfp-crossval-progress-'), 'apps.csv', 80, { families: 4 });

@@ -1,6 +1,6 @@
 // The e2e harness: starts the dashboard dev server on a workspace and a real Chromium (Debian's, never a downloaded one).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
@@ -16,18 +16,33 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** Builds web/dist when missing (npm ci's prepare normally has). */
+/** Newest modification time of the web app's sources (web/src, web/index.html, the vite config). */
+function newestSource(dir = join(ROOT, 'web', 'src')): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds web/dist when missing or older than its sources (a checkout that gained a page since its last `npm ci`). Both
+ * e2e files call it in their before hook; a stale build is rebuilt by the first that gets here (`npm ci` keeps it fresh).
+ */
 export function ensureUiBuilt(): void {
-  if (existsSync(join(ROOT, 'web', 'dist', 'index.html'))) return;
+  const index = join(ROOT, 'web', 'dist', 'index.html');
+  const sources = Math.max(newestSource(), ...['index.html', 'vite.config.ts'].map((f) => statSync(join(ROOT, 'web', f)).mtimeMs));
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   const r = spawnSync('npm', ['run', 'build:web'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm run build:web failed: ${r.stderr}`);
 }
 
-export async function startServer(home: string): Promise<Server> {
-  // The real `dfp serve`: scoring API and dashboard on one port, serving the workspace's MODEL.
+/** The real `dfp serve` on `home`: scoring API and dashboard on one port; `env` sets its config (default: serve the workspace's MODEL). */
+export async function startServer(home: string, env: Record<string, string> = { DFP_SERVE__MODEL: MODEL }): Promise<Server> {
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/dfp.js'), 'serve', 'serve.port=0', 'serve.poll_seconds=0'], {
     cwd: ROOT,
-    env: { ...process.env, DFP_HOME: home, DFP_SERVE__API_KEY: API_KEY, DFP_SERVE__MODEL: MODEL },
+    env: { ...process.env, DFP_HOME: home, DFP_SERVE__API_KEY: API_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -60,3 +60,13 @@ export async function readyz(env: Record<string, string>, overrides: string[] = 
     }
   }
 }
+
+/**
+ * trainableWorkspace with both production models, as `dfp run` leaves them: the autoencoder and the detector trained
+ * and registered (kronodroid_autoencoder, kronodroid_detector, alias production). The apps are `<home>/apps.csv`.
+ */
+export function productionWorkspace(env: Record<string, string> = {}): { home: string; apps: string } {
+  const home = trainableWorkspace(env);
+  for (const model of ['autoencoder', 'classifier']) dfpJson(['train', `model=${model}`, '--register', ...FAST_TRAIN], { ...env, DFP_HOME: home });
+  return { home, apps: join(home, 'apps.csv') };
+}

@@ -12,6 +12,7 @@ const RunDetail = lazyPage(() => import('./pages/RunDetail.tsx'));
 const Compare = lazyPage(() => import('./pages/Compare.tsx'));
 const Models = lazyPage(() => import('./pages/Models.tsx'));
 const Score = lazyPage(() => import('./pages/Score.tsx'));
+const Drift = lazyPage(() => import('./pages/Drift.tsx'));
 
 const NAV = [
   ['/', 'Overview'],
@@ -20,6 +21,7 @@ const NAV = [
   ['/experiments', 'Experiments'],
   ['/models', 'Models'],
   ['/score', 'Score'],
+  ['/drift', 'Drift'],
 ] as const;
 
 /** A render error in a page shows a message (and the navigation still works) instead of a blank screen. */
@@ -51,6 +53,7 @@ function page(path: string, query: URLSearchParams): ReactNode {
   if (run?.[1]) return <Page page={RunDetail} props={{ runId: decodeURIComponent(run[1]) }} />;
   if (path.startsWith('/models')) return <Page page={Models} props={{}} />;
   if (path === '/score') return <Page page={Score} props={{}} />;
+  if (path === '/drift') return <Page page={Drift} props={{}} />;
   return <ErrorBox error={new Error(`no page at ${path}`)} title="Not found" />;
 }
 

@@ -13,6 +13,7 @@ export function registerRun(program: Command): void {
       .command('run')
       .description('the main job: ingest → transform → features → train (autoencoder, detector, static-only detector) → evaluate → register → export, cached per step')
       .option('--source <src>', 'data source: a file, folder, URL, kaggle:<owner>/<dataset> or kronodroid:real|emulator (default: data.source)')
+      .option('--replay-months', 'replay --source month by month through the retraining loop (retrain.*) instead of running the pipeline: per-month alert rate, recall, FPR, drift and promotions, with a plot')
       .option('--metric <name>', 'test metric the candidate must beat production on (default orchestration.champion_metric or roc_auc)')
       .argument('[overrides...]', 'key=value config overrides, applied to every step and every model (e.g. train.epochs=20)'),
     [
@@ -42,6 +43,13 @@ on the same test rows. Exports (ONNX, TFLite) of the production versions go to <
       // Refuse rather than silently run locally what the user asked to run elsewhere.
       if (ctx.config.orchestration.name !== 'local') {
         throw new DfpError('CONFIG_INVALID', `orchestration.name=${ctx.config.orchestration.name} is not available yet: dfp run executes its steps in this process; use orchestration=local`, { key: 'orchestration.name' });
+      }
+      if (opts.replayMonths === true) {
+        if (typeof opts.source !== 'string') throw new DfpError('USAGE', '--replay-months needs --source <a labelled, dated KronoDroid file>', { key: '--source' });
+        const [{ loadConfig }, { runReplay }, { replaySummary }] = await Promise.all([import('../../core/config/load.ts'), import('../../replay/run.ts'), import('../replay-summary.ts')]);
+        const config = loadConfig({ overrides: [...overrides, 'model=classifier', 'model.name=classifier'] }).config;
+        const r = await runReplay({ config, data: opts.source, progress: ctx.progress });
+        return { result: r, human: replaySummary(r) };
       }
       const [{ loadConfig }, { runPipeline }, { humanSummary }, { championRule }] = await Promise.all([
         import('../../core/config/load.ts'),

@@ -158,6 +158,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    retrain: z
+      .object({
+        when: z.enum(['always', 'drift', 'never']).default('drift').describe('when a new labelled month arrives: always fit a challenger, only when the month drifted from the production model\'s training months, or never (only the first model)'),
+        window: z.number().int().min(0).default(0).describe('months a challenger trains on: the latest ones before the newest month (0 = all of them)'),
+        metric: z.enum(['f1', 'roc_auc', 'pr_auc']).default('f1').describe('what the challenger must beat the champion on, on the newest labelled month neither trained on'),
+        margin: z.number().min(0).default(0).describe('how much better the challenger must be to be promoted'),
+        min_malware: z.number().int().min(1).default(10).describe('fewest malware (and benign) apps the window needs before a challenger is fitted'),
+        kind: z.enum(['mlp', 'trees', 'blend']).default('trees').describe('the detector kind a replay fits when model.classifier.kind=auto (a time-forward selection every month would cost minutes per month)'),
+      })
+      .strict()
+      .prefault({}),
     train: z
       .object({
         table: z.string().default('training_apps').describe('lake table dfp train reads'),
@@ -212,6 +223,17 @@ export const configSchema = z
         feature_service: z.string().optional().describe('feature service {"sha256"} requests read; default every feature view'),
       })
       .strict()
+      .prefault({}),
+    drift: z
+      .object({
+        psi_moderate: z.number().positive().default(0.1).describe('PSI of a moderate shift: a feature (or a model\'s scores) with at least this PSI drifts when its test is significant too'),
+        psi_major: z.number().positive().default(0.25).describe('PSI of a major shift: a feature (or a model\'s scores) with at least this PSI drifts on it alone'),
+        alpha: z.number().gt(0).lt(1).default(0.05).describe('false-discovery rate of the per-feature tests (Benjamini-Hochberg over all features)'),
+        bins: z.number().int().min(2).max(100).default(10).describe('quantile bins of the reference per feature and per score'),
+        window: z.number().int().min(20).max(1000000).default(1000).describe('dfp serve: the most recent scored apps (a count, not a time span) that GET /v1/drift compares with the reference'),
+      })
+      .strict()
+      .refine((d) => d.psi_moderate <= d.psi_major, { message: 'drift.psi_moderate must not be above drift.psi_major', path: ['psi_moderate'] })
       .prefault({}),
     orchestration: z
       .object({

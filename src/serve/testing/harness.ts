@@ -8,7 +8,9 @@ import type { OnlineFeatureService } from '../../features/online/service.ts';
 import { EmbeddedStore } from '../../tracking/embedded/store.ts';
 import { promote } from '../../core/tracking/champion.ts';
 import { logModel } from '../../tracking/log-model.ts';
+import { loadConfig } from '../../core/config/load.ts';
 import { buildServeApp } from '../app.ts';
+import { DriftMonitor } from '../drift.ts';
 import type { Schedule } from '../../runtime/batcher.ts';
 import { ServeMetrics } from '../metrics.ts';
 import { ModelHolder } from '../../runtime/holder.ts';
@@ -24,6 +26,7 @@ export interface Harness {
   holder: ModelHolder;
   metrics: ServeMetrics;
   source: ModelSource;
+  drift: DriftMonitor | undefined;
   close(): Promise<void>;
 }
 
@@ -41,6 +44,8 @@ export interface HarnessOptions {
   microBatchSchedule?: Schedule;
   /** Skip loading a model (readiness tests). */
   noStart?: boolean;
+  /** Live drift monitoring (GET /v1/drift) over the last `window` scored apps, in a workspace in the temp dir. */
+  drift?: { window: number };
 }
 
 export async function registryWithModels(dir: string, models: ModelDirOptions[]): Promise<{ store: EmbeddedStore; versions: string[] }> {
@@ -69,6 +74,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     source = new DirectoryModelSource(join(dir, 'model'), MODEL_NAME);
   }
   const metrics = new ServeMetrics();
+  const drift = o.drift ? new DriftMonitor({ config: loadConfig({ env: { DFP_HOME: join(dir, 'workspace') }, overrides: [`drift.window=${o.drift.window}`] }).config, metrics }) : undefined;
   const holder = new ModelHolder({
     source,
     alias: 'production',
@@ -79,11 +85,13 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       ...(o.microBatchSchedule ? { schedule: o.microBatchSchedule } : {}),
     },
     onSwap: (next, prev) => metrics.modelSwapped('production', next, prev),
+    ...(drift ? { onScored: (scorer, x, rows, out) => drift.observe('primary', scorer, x, rows, out) } : {}),
   });
   if (!o.noStart) await holder.start();
   const app = await buildServeApp({
     holder,
     metrics,
+    ...(drift ? { drift } : {}),
     ...(o.online ? { online: o.online } : {}),
     ...(o.apiKey !== undefined ? { apiKey: o.apiKey } : {}),
     ...(o.bodyLimit ? { bodyLimit: o.bodyLimit } : {}),
@@ -95,6 +103,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     holder,
     metrics,
     source,
+    drift,
     close: async () => {
       await app.close();
       await holder.close();
