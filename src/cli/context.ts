@@ -63,6 +63,12 @@ export function defineAction(handler: (ctx: CommandContext, args: string[], opts
       // Overrides may stand anywhere among the positionals; every one must be well-formed, and a word that is
       // neither an override nor one of the command's own arguments is refused instead of ignored.
       const overrides = positional.filter(isOverrideLike);
+      // A variadic option (--apk a.apk b.apk, --trace …) takes every word after it: the key=value ones are overrides.
+      for (const [k, v] of Object.entries(opts)) {
+        if (!Array.isArray(v) || !v.some((w) => typeof w === 'string' && isOverrideLike(w))) continue;
+        overrides.push(...(v as string[]).filter(isOverrideLike));
+        opts[k] = (v as string[]).filter((w) => !isOverrideLike(w));
+      }
       for (const o of overrides) parseOverride(o);
       const args = positional.filter((a) => !isOverrideLike(a));
       const own = command.registeredArguments.filter((a) => !a.variadic).length;

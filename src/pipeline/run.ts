@@ -1,4 +1,4 @@
-// `dfp run`: ingest → transform → features → train both models → evaluate → register (champion/challenger)
+// `dfp run`: ingest → transform → features → train the models (autoencoder, detector, static-only detector) → evaluate → register (champion/challenger)
 // → export, every step cached by its inputs so a re-run with nothing changed only checks, and a failed run
 // resumes at the step that failed.
 import { resolve } from 'node:path';
@@ -11,13 +11,18 @@ import type { PipelineEnv } from './env.ts';
 import { StepRunner } from './runner.ts';
 import { loadState, saveLastRun } from './state.ts';
 import { featuresStep, ingestStep, transformStep } from './steps/data.ts';
-import { type Champion, type EvaluateOut, type ExportOut, type ModelPlan, type RegisterOut, type TrainOut, evaluateStep, exportStep, registerStep, trainStep } from './steps/model.ts';
+import { type Champion, type EvaluateOut, type ExportOut, type ModelPlan, type RegisterOut, type TrainOut, evaluateStep, exportStep, registerStep, staticOnlyPlan, trainStep } from './steps/model.ts';
 import type { ModelSummary, RunSummary } from './types.ts';
 
-/** The two registered models `dfp run` produces, and the model preset each is trained with. */
+/**
+ * The registered models `dfp run` produces: the model preset each is trained with, the suffix of its step names, and
+ * whether it is trained on the static columns only (model.exclude_features += @syscalls, see staticOnlyPlan): the
+ * detector that scores an APK without a trace (`dfp score --apk`, POST /v1/score/apk).
+ */
 export const PIPELINE_MODELS = [
-  { name: 'kronodroid_autoencoder', kind: 'autoencoder' },
-  { name: 'kronodroid_detector', kind: 'classifier' },
+  { name: 'kronodroid_autoencoder', kind: 'autoencoder', step: 'autoencoder', staticOnly: false },
+  { name: 'kronodroid_detector', kind: 'classifier', step: 'classifier', staticOnly: false },
+  { name: 'kronodroid_detector_static', kind: 'classifier', step: 'classifier_static', staticOnly: true },
 ] as const;
 
 // Serves the detector's verdict with the fingerprint model's anomaly score beside it (serve.model, serve.fingerprint_model).
@@ -74,25 +79,25 @@ export async function runPipeline(o: PipelineOptions): Promise<RunSummary> {
     summary.data = { table: o.config.train.table, rows: transform.rows[o.config.train.table] ?? 0, ingest_commit: ingest.commit, raw_table: o.config.data.table };
     await runner.step('features', () => featuresStep(env, dataCommit));
 
-    const plans: ModelPlan[] = PIPELINE_MODELS.map((p) => ({ ...p, config: o.modelConfig(p.kind) }));
+    const plans: ModelPlan[] = PIPELINE_MODELS.map((p) => ({ ...p, ...(p.staticOnly ? staticOnlyPlan(o.modelConfig(p.kind)) : { config: o.modelConfig(p.kind) }) }));
     const trained = new Map<string, TrainOut>();
     const evaluated = new Map<string, EvaluateOut>();
     const registered = new Map<string, RegisterOut>();
     const tableHash = (c: DfpConfig) => transform.tables[c.train.table] ?? '';
-    // Train both first, then evaluate, register and export: a cheap later step never waits on the second training.
-    // The trainings run side by side: the detector's time-forward selection works on worker threads while the
+    // Train all first, then evaluate, register and export: a cheap later step never waits on a later training.
+    // The trainings run side by side: the detectors' time-forward selection works on worker threads while the
     // autoencoder trains on this one, so both cores are busy.
-    const fits = await Promise.allSettled(plans.map((m) => runner.step(`train_${m.kind}`, () => trainStep(env, m, dataCommit, tableHash(m.config)))));
+    const fits = await Promise.allSettled(plans.map((m) => runner.step(`train_${m.step}`, () => trainStep(env, m, dataCommit, tableHash(m.config)))));
     for (const [i, f] of fits.entries()) {
       if (f.status === 'rejected') throw f.reason;
       trained.set(plans[i]!.name, f.value);
     }
-    for (const m of plans) evaluated.set(m.name, await runner.step(`evaluate_${m.kind}`, () => evaluateStep(env, m, dataCommit, trained.get(m.name) as TrainOut)));
+    for (const m of plans) evaluated.set(m.name, await runner.step(`evaluate_${m.step}`, () => evaluateStep(env, m, dataCommit, trained.get(m.name) as TrainOut)));
     for (const m of plans) {
-      registered.set(m.name, await runner.step(`register_${m.kind}`, () => registerStep(env, m, dataCommit, trained.get(m.name) as TrainOut, evaluated.get(m.name) as EvaluateOut, champion)));
+      registered.set(m.name, await runner.step(`register_${m.step}`, () => registerStep(env, m, dataCommit, trained.get(m.name) as TrainOut, evaluated.get(m.name) as EvaluateOut, champion)));
     }
     const exported = new Map<string, ExportOut>();
-    for (const m of plans) exported.set(m.name, await runner.step(`export_${m.kind}`, () => exportStep(env, m, registered.get(m.name) as RegisterOut, trained.get(m.name) as TrainOut)));
+    for (const m of plans) exported.set(m.name, await runner.step(`export_${m.step}`, () => exportStep(env, m, registered.get(m.name) as RegisterOut, trained.get(m.name) as TrainOut)));
 
     summary.models = await modelSummaries(o.config, plans, trained, evaluated, registered);
     for (const [name, e] of exported) summary.exports[name] = { version: e.version, onnx: e.onnx, tflite: e.tflite };
@@ -126,6 +131,7 @@ async function modelSummaries(
       const prod = await t.getVersionByAlias(m.name, 'production');
       out[m.name] = {
         kind: m.kind,
+        static_only: m.staticOnly,
         version: r.version,
         run_id: (trained.get(m.name) as TrainOut).run_id,
         metrics: (evaluated.get(m.name) as EvaluateOut).metrics,

@@ -30,6 +30,8 @@ export interface ChampionSummary {
 
 export interface ModelSummary {
   kind: 'autoencoder' | 'classifier';
+  /** Trained on the static columns only: scores an APK without a trace. */
+  static_only: boolean;
   /** The version this run registered (the candidate). */
   version: string;
   run_id: string;

@@ -13,6 +13,7 @@ import type { ModelHolder } from '../runtime/holder.ts';
 import { ServedModels } from './model-set.ts';
 import { appFeaturesSchema, appPassthroughSchema, errorSchema, scoreResultSchema } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { apkRoutes } from './routes/apk.ts';
 import { driftRoutes } from './routes/drift.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { scoreRoutes } from './routes/score.ts';
@@ -30,6 +31,8 @@ export interface ServeAppOptions {
   apiKey?: string;
   bodyLimit?: number;
   maxBatchItems?: number;
+  /** POST /v1/score/apk: the static-only detector (serve.static_model; absent: the route says APK scoring is off) and the upload limit. */
+  apk?: { holder?: ModelHolder; limitBytes?: number };
   /** Request and error logs (default: none). */
   logger?: FastifyBaseLogger;
 }
@@ -108,6 +111,7 @@ export async function buildServeApp(o: ServeAppOptions): Promise<FastifyInstance
   opsRoutes(app, { models, metrics });
   adminRoutes(app, { models, apiKey: o.apiKey });
   if (o.drift) driftRoutes(app, { models, drift: o.drift });
+  await apkRoutes(app, { holder: o.apk?.holder, limitBytes: o.apk?.limitBytes ?? 128 * 1024 * 1024, metrics });
   if (o.online) await app.register(featureServerPlugin, { service: o.online.service });
   return app;
 }

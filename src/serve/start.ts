@@ -23,6 +23,8 @@ export interface RunningServer {
   holder: ModelHolder;
   /** The fingerprint model's holder (serve.fingerprint_model), when one is configured. */
   fingerprint: ModelHolder | undefined;
+  /** The static-only detector's holder (serve.static_model), answering POST /v1/score/apk, unless that is none. */
+  apk: ModelHolder | undefined;
   url: string;
   docsUrl: string;
   /** Stops accepting, lets in-flight requests finish, releases sessions and stores. */
@@ -33,14 +35,16 @@ export interface RunningServer {
  * Where the served models come from: a model directory (one model), or the registry — serve.model, and
  * serve.fingerprint_model beside it (servedFingerprintModel). The sources share one tracking store.
  */
-export async function openModelSources(config: DfpConfig): Promise<{ primary: { name?: string; source: ModelSource }; fingerprint?: { name: string; source: ModelSource } }> {
+export async function openModelSources(config: DfpConfig): Promise<{ primary: { name?: string; source: ModelSource }; fingerprint?: { name: string; source: ModelSource }; static?: { name: string; source: ModelSource } }> {
   const s = config.serve;
   if (s.model_dir) return { primary: { source: new DirectoryModelSource(s.model_dir) } };
   const tracking = await openTracking(config);
   const primary = { name: s.model, source: new RegistryModelSource(tracking, s.model) };
   const fp = servedFingerprintModel(s);
-  if (!fp) return { primary };
-  return { primary, fingerprint: { name: fp, source: new RegistryModelSource(tracking, fp, false) } };
+  // The static-only detector answers POST /v1/score/apk (serve.static_model; none: APK scoring off).
+  const st = s.static_model === 'none' ? {} : { static: { name: s.static_model, source: new RegistryModelSource(tracking, s.static_model, false) } };
+  if (!fp) return { primary, ...st };
+  return { primary, fingerprint: { name: fp, source: new RegistryModelSource(tracking, fp, false) }, ...st };
 }
 
 /** The online store when a feature registry is applied; lookups are off (and said so) otherwise. */
@@ -64,15 +68,16 @@ export async function startServer(config: DfpConfig, o: { host?: string; port?: 
   const metrics = new ServeMetrics();
   const drift = new DriftMonitor({ config, metrics });
   const s = config.serve;
-  let lastFingerprintError: string | undefined;
-  const holderFor = (m: { name?: string; source: ModelSource }, role: 'primary' | 'fingerprint') => {
+  const lastErrors = new Map<string, string>();
+  const holderFor = (m: { name?: string; source: ModelSource }, role: 'primary' | 'fingerprint' | 'static') => {
     const opts: HolderOptions = {
       source: m.source,
       alias: s.alias,
       threads: s.threads,
       pollMs: s.poll_seconds * 1000,
       batcher: { maxRows: s.micro_batch_rows, maxWaitMs: s.micro_batch_wait_ms, onBatch: (n) => metrics.batchRows.observe(n) },
-      onScored: (scorer, x, rows, out) => drift.observe(role, scorer, x, rows, out),
+      // Drift compares what the primary and fingerprint models see with the primary's training data; APK scoring stays out.
+      ...(role === 'static' ? {} : { onScored: (scorer, x, rows, out) => drift.observe(role, scorer, x, rows, out) }),
       onSwap: (next, prev) => {
         metrics.modelSwapped(s.alias, next, prev);
         o.log.info(`serving ${next.name} version ${next.version} (${role}, alias ${s.alias})${prev ? `, was version ${prev.version}` : ''}`);
@@ -81,18 +86,20 @@ export async function startServer(config: DfpConfig, o: { host?: string; port?: 
         const message = messageOf(e);
         if (role === 'primary') return o.log.error(`model load failed: ${message}`);
         // Optional, and re-polled: said once per distinct reason, as a warning.
-        if (message === lastFingerprintError) return;
-        lastFingerprintError = message;
-        o.log.warn(`fingerprint model not loaded (answers come without it): ${message}`);
+        if (message === lastErrors.get(role)) return;
+        lastErrors.set(role, message);
+        o.log.warn(role === 'fingerprint' ? `fingerprint model not loaded (answers come without it): ${message}` : `static-only detector not loaded (POST /v1/score/apk answers 503): ${message}`);
       },
     };
     return new ModelHolder(m.name ? { ...opts, name: m.name } : opts);
   };
   const holder = holderFor(sources.primary, 'primary');
   const fingerprint = sources.fingerprint ? holderFor(sources.fingerprint, 'fingerprint') : undefined;
-  const holders = fingerprint ? [holder, fingerprint] : [holder];
-  // The fingerprint source borrows the primary's tracking store: closed first.
+  const staticHolder = sources.static ? holderFor(sources.static, 'static') : undefined;
+  const holders = [holder, ...(fingerprint ? [fingerprint] : []), ...(staticHolder ? [staticHolder] : [])];
+  // The other sources borrow the primary's tracking store: closed first.
   const closeSources = async () => {
+    await sources.static?.source.close();
     await sources.fingerprint?.source.close();
     await sources.primary.source.close();
   };
@@ -108,6 +115,7 @@ export async function startServer(config: DfpConfig, o: { host?: string; port?: 
       ...(online ? { online: { service: online.service, ...(s.feature_service ? { featureService: s.feature_service } : {}) } } : {}),
       apiKey: s.api_key,
       bodyLimit: s.body_limit_bytes,
+      apk: { ...(staticHolder ? { holder: staticHolder } : {}), limitBytes: s.apk_limit_bytes },
       maxBatchItems: s.max_batch_items,
       logger: o.log,
     });
@@ -122,6 +130,7 @@ export async function startServer(config: DfpConfig, o: { host?: string; port?: 
       app,
       holder,
       fingerprint,
+      apk: staticHolder,
       url,
       docsUrl: `${url}/docs`,
       close: async () => {

@@ -8,6 +8,7 @@ import { DfpError } from '../core/errors.ts';
 import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
 import { thresholdForFpr } from '../core/ml/eval/index.ts';
 import { fitPlatt } from '../core/ml/models/calibrate.ts';
+import { activeMask } from '../core/ml/models/features.ts';
 import { fitPreprocess } from '../core/ml/models/preprocess.ts';
 import { isMainThread } from 'node:worker_threads';
 import type { BoostParams, Rows } from '../core/ml/trees/boost.ts';
@@ -90,7 +91,8 @@ export async function fitTrees(o: FitOptions): Promise<TreeFit> {
   const tc = config.train;
   const crossfit = mc.calibration === 'crossfit';
   const both = concatDatasets(o.train, o.validation);
-  const excluded = config.model.exclude_features.map((c) => FEATURE_COLUMNS.indexOf(c as never)).filter((j) => j >= 0);
+  // activeMask expands groups (@syscalls …): the trees leave out exactly what the preprocessing zeroes.
+  const excluded = activeMask(config.model.exclude_features).flatMap((on, j) => (on ? [] : [j]));
   const every = Array.from({ length: both.n }, (_, i) => i);
   const fitRows = crossfit ? every : every.slice(0, o.train.n);
   const all = rowsOf(both, fitRows, excluded);

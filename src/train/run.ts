@@ -6,7 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import type { DfpConfig } from '../core/config/schema.ts';
 import { DfpError, messageOf } from '../core/errors.ts';
 import { FEATURE_COLUMNS } from '../core/kronodroid/schema.ts';
-import { FEATURE_LIST_HASH, assertNoLeakage } from '../core/ml/models/features.ts';
+import { FEATURE_LIST_HASH, assertNoLeakage, isStaticOnly } from '../core/ml/models/features.ts';
 import { METADATA_VERSION, type ModelMetadata } from '../core/ml/models/metadata.ts';
 import type { Progress } from '../core/progress.ts';
 import type { Run, Tracking } from '../core/tracking/index.ts';
@@ -232,6 +232,7 @@ async function trainRun(o: TrainOptions, tracking: Tracking, runId: string, p: P
     target_fpr: config.model.target_fpr,
     score: kind === 'autoencoder' ? 'reconstruction_loss' : 'probability',
     preprocess: fitted.pre,
+    static_only: isStaticOnly(fitted.pre.active),
     ...(fitted.errorStats ? { error_stats: fitted.errorStats, top_k: config.model.autoencoder.top_k } : {}),
     ...(fitted.detector ? { detector: fitted.detector } : {}),
     ...(fitted.trees ? { trees: fitted.trees } : {}),

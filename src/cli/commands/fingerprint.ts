@@ -26,7 +26,7 @@ export function registerFingerprint(program: Command): void {
 '../' paths, two manifests) is reported with its reason, and the others are still processed. The exit code is 0
 when at least one app was read, 1 (INPUT_INVALID) when none could be. With several APKs, a trace goes to the APK
 whose file stem or package its own name starts with (then '.', '_' or '-'). Rows without a trace have empty
-system-call columns, which \`dfp ingest\` quarantines (a static-only detector comes with scoring APKs directly).`,
+system-call columns, which \`dfp ingest\` quarantines (to score an APK without a trace: dfp score --apk, which uses the static-only detector).`,
     ),
   ).action(
     defineAction(async (ctx, args, opts) => {

@@ -1,4 +1,4 @@
-/** @module `dfp run`: the whole job — ingest, transform, features, train both models, evaluate, register (champion/challenger), export — cached per step. */
+/** @module `dfp run`: the whole job — ingest, transform, features, train the models, evaluate, register (champion/challenger), export — cached per step. */
 import type { Command } from 'commander';
 import { DfpError } from '../../core/errors.ts';
 import { defineAction, withCommonOptions } from '../context.ts';
@@ -11,11 +11,11 @@ export function registerRun(program: Command): void {
   const cmd = withCommonOptions(withExamples(
     program
       .command('run')
-      .description('the main job: ingest → transform → features → train (autoencoder + detector) → evaluate → register → export, cached per step')
+      .description('the main job: ingest → transform → features → train (autoencoder, detector, static-only detector) → evaluate → register → export, cached per step')
       .option('--source <src>', 'data source: a file, folder, URL, kaggle:<owner>/<dataset> or kronodroid:real|emulator (default: data.source)')
       .option('--replay-months', 'replay --source month by month through the retraining loop (retrain.*) instead of running the pipeline: per-month alert rate, recall, FPR, drift and promotions, with a plot')
       .option('--metric <name>', 'test metric the candidate must beat production on (default orchestration.champion_metric or roc_auc)')
-      .argument('[overrides...]', 'key=value config overrides, applied to every step and both models (e.g. train.epochs=20)'),
+      .argument('[overrides...]', 'key=value config overrides, applied to every step and every model (e.g. train.epochs=20)'),
     [
       { line: 'dfp run --source kronodroid-real-2019.csv', note: 'a local KronoDroid file: no internet needed' },
       { line: 'dfp run --source kronodroid-real-2019.csv train.epochs=30 --metric pr_auc --json', note: 'new candidates; production moves only if better' },
@@ -29,7 +29,9 @@ command that resumes it (the same --source and overrides): after fixing the caus
 there. Without internet, give --source a local KronoDroid file. Step records: <workspace>/runs/pipeline/state.json;
 the last summary (also the --json output): <workspace>/runs/last-run.json.
 
-Models: kronodroid_autoencoder (model=autoencoder) and kronodroid_detector (model=classifier). Each new
+Models: kronodroid_autoencoder (model=autoencoder), kronodroid_detector (model=classifier) and
+kronodroid_detector_static (model=classifier without the system-call columns, as trees unless a kind is given: it
+scores an APK without a trace, dfp score --apk and POST /v1/score/apk). Each new
 version gets alias "candidate"; "production" moves only when the candidate beats the production version
 on the same test rows. Exports (ONNX, TFLite) of the production versions go to <workspace>/exports/.`,
   ));

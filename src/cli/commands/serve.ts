@@ -33,7 +33,10 @@ export function registerServe(program: Command): void {
       const fp = server.fingerprint;
       const fpRef = fp?.current?.batcher.scorer.ref;
       const fingerprint = !fp ? '' : fpRef ? `fingerprint: ${fpRef.name} version ${fpRef.version} beside it\n` : `fingerprint: ${fp.name ?? 'model'} not loaded (${fp.lastError ?? 'unknown'}); answers come without it\n`;
-      const hello = `dfp serve listening on ${server.url}\nAPI docs: ${server.docsUrl}\n${model ? `model: ${model.name} version ${model.version} (alias ${server.holder.alias})` : `no model loaded yet for alias ${server.holder.alias} (${server.holder.lastError ?? 'unknown'}); /readyz answers 503 until one is`}\n${fingerprint}`;
+      const apk = server.apk;
+      const apkRef = apk?.current?.batcher.scorer.ref;
+      const apkLine = !apk ? '' : apkRef ? `APKs (POST /v1/score/apk): ${apkRef.name} version ${apkRef.version}\n` : `APKs (POST /v1/score/apk): ${apk.name ?? 'model'} not loaded (${apk.lastError ?? 'unknown'}); the route answers 503\n`;
+      const hello = `dfp serve listening on ${server.url}\nAPI docs: ${server.docsUrl}\n${model ? `model: ${model.name} version ${model.version} (alias ${server.holder.alias})` : `no model loaded yet for alias ${server.holder.alias} (${server.holder.lastError ?? 'unknown'}); /readyz answers 503 until one is`}\n${fingerprint}${apkLine}`;
       // With --json stdout carries one document at exit, so the greeting goes to stderr.
       (ctx.json ? process.stderr : process.stdout).write(hello);
       const signal = await new Promise<NodeJS.Signals>((resolve) => {

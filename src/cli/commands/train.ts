@@ -90,8 +90,10 @@ train.patience may change) continues from it in a new run. A second signal exits
     defineAction(async (ctx, _args, opts) => {
       const { runTrain } = await import('../../train/run.ts');
       const register = opts.register === true || typeof opts.registerName === 'string';
-      const { PIPELINE_MODELS } = await import('../../pipeline/run.ts');
-      const name = typeof opts.registerName === 'string' ? opts.registerName : (PIPELINE_MODELS.find((m) => m.kind === ctx.config.model.name)?.name ?? '');
+      const [{ PIPELINE_MODELS }, { activeMask, isStaticOnly }] = await Promise.all([import('../../pipeline/run.ts'), import('../../core/ml/models/features.ts')]);
+      // A classifier without the system-call columns is the static-only detector, registered under its own name.
+      const staticOnly = isStaticOnly(activeMask(ctx.config.model.exclude_features));
+      const name = typeof opts.registerName === 'string' ? opts.registerName : (PIPELINE_MODELS.find((m) => m.kind === ctx.config.model.name && m.staticOnly === staticOnly)?.name ?? '');
       if (register) (await import('../../core/tracking/index.ts')).checkModelName(name); // refuse before an hour of training, not after
       const result = await runTrain({ config: ctx.config, progress: ctx.progress, ...(opts.ref === undefined ? {} : { ref: String(opts.ref) }), ...(opts.resume === undefined ? {} : { resume: String(opts.resume) }) });
       ctx.log.info({ run_id: result.run_id, model: result.model }, 'train done');

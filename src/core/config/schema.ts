@@ -206,11 +206,16 @@ export const configSchema = z
           .string()
           .default('kronodroid_autoencoder')
           .describe('registered model served beside serve.model: its anomaly score and top features come with each answer as `fingerprint`; none = no second model'),
+        static_model: z
+          .string()
+          .default('kronodroid_detector_static')
+          .describe('registered static-only detector (trained without system calls) that scores an APK without a trace: POST /v1/score/apk and dfp score --apk; none = no APK scoring without a trace'),
         alias: z.string().default('production').describe('registry alias served; the server follows it when it moves'),
         model_dir: z.string().optional().describe('serve a model directory (model.onnx + preprocessing.json) instead of the registry'),
         poll_seconds: z.number().min(0).default(30).describe('how often the alias is re-resolved (0 = only on POST /v1/admin/reload)'),
         api_key: z.coerce.string().optional().describe('key for /v1/admin/*; unset = admin endpoints disabled (DFP_SERVE__API_KEY sets it)'),
         body_limit_bytes: z.number().int().min(1024).default(1048576),
+        apk_limit_bytes: z.number().int().min(1024).default(134217728).describe('largest APK POST /v1/score/apk accepts (413 above it; the upload is refused as soon as it passes the limit)'),
         max_batch_items: z.number().int().min(1).max(100000).default(1000).describe('most apps one /v1/score/batch request may carry'),
         micro_batch_rows: z.number().int().min(1).max(4096).default(64).describe('most rows per onnxruntime call'),
         micro_batch_wait_ms: z.number().min(0).max(100).default(1).describe('longest a row waits for others before its batch runs'),

@@ -68,3 +68,13 @@ export function activeMask(exclude: readonly string[]): boolean[] {
   const ex = new Set(expanded);
   return FEATURE_COLUMNS.map((c) => !ex.has(c));
 }
+
+const SYSCALL_SET = new Set<string>(SYSCALL_COLUMNS);
+
+/**
+ * True when the mask leaves out every system-call column: the model's score cannot depend on them, so it can score an
+ * app known from its APK alone (no trace). `model.exclude_features=["@syscalls"]` makes such a model.
+ */
+export function isStaticOnly(active: readonly boolean[]): boolean {
+  return FEATURE_COLUMNS.every((c, j) => !SYSCALL_SET.has(c) || active[j] === false);
+}

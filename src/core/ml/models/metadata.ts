@@ -5,7 +5,7 @@ import { DfpError } from '../../errors.ts';
 import { FEATURE_COLUMNS } from '../../kronodroid/schema.ts';
 import type { ErrorStats } from '../explain/reconstruction-z.ts';
 import { ensembleFromJson, type TreeEnsembleJson } from '../trees/ensemble.ts';
-import { FEATURE_LIST_HASH, assertNoLeakage } from './features.ts';
+import { FEATURE_LIST_HASH, assertNoLeakage, isStaticOnly } from './features.ts';
 import type { PreprocessSpec } from './preprocess.ts';
 
 export type ModelKind = 'autoencoder' | 'classifier';
@@ -43,6 +43,11 @@ export interface ModelMetadata {
   /** Higher score = more likely malware (both models). */
   score?: 'reconstruction_loss' | 'probability';
   preprocess: PreprocessSpec;
+  /**
+   * True when the model reads no system-call column (all excluded, zeroed in the graph): it scores an APK without a
+   * trace (`dfp score --apk`, POST /v1/score/apk). The parser refuses `true` on a model whose mask keeps one.
+   */
+  static_only?: boolean;
   /** Benign validation error stats: their presence picks the reconstruction-z explainer (src/core/ml/explain). */
   error_stats?: ErrorStats;
   /** How many features an explanation lists. */
@@ -87,6 +92,8 @@ export function parseModelMetadata(json: unknown, where: string): ModelMetadata 
   }
   assertNoLeakage(columns as string[]);
   const active = Array.isArray(pre.active) && pre.active.length === F ? pre.active.map((a) => a !== false) : FEATURE_COLUMNS.map(() => true);
+  if (m.static_only !== undefined && typeof m.static_only !== 'boolean') throw bad('static_only must be true or false');
+  if (m.static_only === true && !isStaticOnly(active)) throw bad('static_only is true but the model reads system-call columns (preprocess.active)');
   const es = m.error_stats as { mean?: unknown; std?: unknown } | undefined;
   if (es !== undefined) {
     const vec = (v: unknown, name: string) => {
@@ -99,12 +106,22 @@ export function parseModelMetadata(json: unknown, where: string): ModelMetadata 
   if (m.detector !== undefined && !(DETECTOR_KINDS as unknown[]).includes(m.detector)) throw bad(`detector must be one of ${DETECTOR_KINDS.join(', ')}, got ${JSON.stringify(m.detector)}`);
   if (m.trees !== undefined) {
     const t = m.trees as { ensemble?: unknown; platt?: { a?: unknown; b?: unknown } };
+    let ensemble;
     try {
-      if (ensembleFromJson(t.ensemble, 'trees.ensemble').features !== F) throw new RangeError(`trees.ensemble reads other than ${F} features`);
+      ensemble = ensembleFromJson(t.ensemble, 'trees.ensemble');
+      if (ensemble.features !== F) throw new RangeError(`trees.ensemble reads other than ${F} features`);
     } catch (e) {
       throw bad((e as Error).message);
     }
     if (typeof t.platt?.a !== 'number' || typeof t.platt?.b !== 'number') throw bad('trees.platt must be {a, b} numbers');
+    // A static-only model's trees must not split on a column its mask leaves out (the trees read raw inputs).
+    if (m.static_only === true) {
+      for (const tree of ensemble.trees) {
+        tree.feature.forEach((j, i) => {
+          if (tree.left[i] !== -1 && !active[j]) throw bad(`static_only is true but its trees split on ${FEATURE_COLUMNS[j]}`);
+        });
+      }
+    }
   }
   const topK = typeof m.top_k === 'number' && Number.isInteger(m.top_k) && m.top_k > 0 ? m.top_k : DEFAULT_TOP_K;
   // The remaining preprocessing fields are baked into the graph; only the explainers read them (occlusion: fill).
@@ -114,6 +131,6 @@ export function parseModelMetadata(json: unknown, where: string): ModelMetadata 
 /** What GET /v1/models shows of a model's metadata: provenance and verdict settings, without the bulky arrays. */
 export function metadataSummary(m: ModelMetadata): Record<string, unknown> {
   const summary: Record<string, unknown> = {};
-  for (const k of ['kind', 'detector', 'threshold', 'target_fpr', 'score', 'run_id', 'data', 'created_at', 'outputs'] as const) if (m[k] !== undefined) summary[k] = m[k];
+  for (const k of ['kind', 'detector', 'threshold', 'target_fpr', 'score', 'static_only', 'run_id', 'data', 'created_at', 'outputs'] as const) if (m[k] !== undefined) summary[k] = m[k];
   return summary;
 }
