@@ -60,7 +60,7 @@ export function registerExport(program: Command): void {
         const result = await runExport({ onnxPath: src.onnxPath, format, outDir: resolve(String(opts.out)), name, rows, metadata: src.metadata });
         const what = result.format === 'onnx' ? `opset ${result.opset}` : `ops ${result.ops?.join(', ')}`;
         const io = `inputs ${result.inputs.map((i) => `${i.name}[${i.shape}]`).join(', ')}; outputs ${result.outputs.map((o) => `${o.name}[${o.shape}]`).join(', ')}`;
-        const human = `wrote ${result.path} (${what})\n${io}\nparity vs onnxruntime: max abs diff ${result.parity.max_abs_diff.toExponential(2)} on ${result.parity.rows} rows (${result.parity.reference})`;
+        const human = `wrote ${result.path} (${what})\n${io}\nparity vs onnxruntime: max abs diff ${result.parity.max_abs_diff.toExponential(2)} (scaled ${result.parity.max_scaled_diff.toExponential(2)}) on ${result.parity.rows} rows (${result.parity.reference})`;
         return { result, human };
       } finally {
         rmSync(scratch, { recursive: true, force: true });
