@@ -64,8 +64,10 @@ export function defineAction(handler: (ctx: CommandContext, args: string[], opts
       // neither an override nor one of the command's own arguments is refused instead of ignored.
       const overrides = positional.filter(isOverrideLike);
       // A variadic option (--apk a.apk b.apk, --trace …) takes every word after it: the key=value ones are overrides.
+      // Only variadic options: a repeatable one (--candidate "name: key=value") holds key=value text of its own.
+      const variadic = new Set(command.options.filter((opt) => opt.variadic).map((opt) => opt.attributeName()));
       for (const [k, v] of Object.entries(opts)) {
-        if (!Array.isArray(v) || !v.some((w) => typeof w === 'string' && isOverrideLike(w))) continue;
+        if (!variadic.has(k) || !Array.isArray(v) || !v.some((w) => typeof w === 'string' && isOverrideLike(w))) continue;
         overrides.push(...(v as string[]).filter(isOverrideLike));
         opts[k] = (v as string[]).filter((w) => !isOverrideLike(w));
       }
