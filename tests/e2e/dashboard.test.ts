@@ -124,9 +124,9 @@ describe('dfp dashboard in Chromium', { timeout: 600_000 }, () => {
     timings.experiments = await firstLoad(page, `${server!.url}/experiments`, `text=${ws!.classifierRun}`);
     const table = page.getByRole('table', { name: /Tracked runs/ });
     assert.ok((await table.innerText()).includes(ws!.autoencoderRun));
-    // Two classifier runs: the one `dfp run` trained and the one trained for the promotion test.
+    // Three classifier runs: the detector and the static-only detector `dfp run` trained, and the one trained for the promotion test.
     await page.getByLabel('Filter runs').fill('classifier');
-    assert.equal(await table.locator('tbody tr').count(), 2);
+    assert.equal(await table.locator('tbody tr').count(), 3);
     await page.getByLabel('Filter runs').fill(ws!.classifierRun);
     assert.equal(await table.locator('tbody tr').count(), 1);
     await page.getByLabel('Filter runs').fill('');
