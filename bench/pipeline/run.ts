@@ -44,7 +44,7 @@ const steps = Object.entries(best.summary.steps).map(([name, s]) => [name, s.sta
 const models = Object.entries(best.summary.models).map(([name, m]) => `${name} ROC-AUC ${m.metrics?.roc_auc?.toFixed(4) ?? '-'}, F1 ${m.metrics?.f1?.toFixed(4) ?? '-'}`);
 writeSection(
   '`dfp run` on the shared 2019 file',
-  `\`npm run bench:run\`: \`dfp run --source kronodroid-real-2019.csv\` in a fresh workspace, the real binary with the shipped presets (detector kind chosen by the time-forward protocol), best of ${REPEATS} (all: ${runs.map((r) => r.wall.toFixed(1)).join(' s, ')} s). Target: under 60 s. The two trainings run side by side (steps overlap, so their seconds add up to more than the wall time).\n\n` +
+  `\`npm run bench:run\`: \`dfp run --source kronodroid-real-2019.csv\` in a fresh workspace, the real binary with the shipped presets (detector kind chosen by the time-forward protocol), best of ${REPEATS} (all: ${runs.map((r) => r.wall.toFixed(1)).join(' s, ')} s). Target: under 60 s. The trainings run side by side (steps overlap, so their seconds add up to more than the wall time).\n\n` +
     `Wall time **${best.wall.toFixed(1)} s** (process start to exit).\n\n${markdownTable(['step', 'status', 'seconds'], steps)}\n\nTest split: ${models.join('; ')}.`,
 );
 console.log(`dfp run: ${best.wall.toFixed(1)} s (best of ${REPEATS}); written to bench/RESULTS.md`);
