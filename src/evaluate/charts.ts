@@ -10,7 +10,7 @@ import {
   rocCurve,
   scoreHistogram,
 } from '../core/ml/eval/index.ts';
-import { COLORS, type Legend, fmt, fmtScore, frame, niceTicks, thin } from './svg.ts';
+import { COLORS, type FrameSpec, type Legend, fmt, fmtScore, frame, niceTicks, thin } from './svg.ts';
 
 /** What every chart shows: the scored rows, the operating threshold (score > threshold → malware) and a title prefix. */
 export interface ChartInput { labels: Labels; scores: Scores; threshold: number; title: string }
@@ -115,16 +115,11 @@ export function histogramSvg(input: ChartInput, bins = 40): string {
   const { n, pos } = counts(labels);
   const neg = n - pos;
   const h = scoreHistogram(scores, labels, bins);
-  const share = (c: number[], total: number) => c.map((v) => (total === 0 ? 0 : v / total));
-  const benign = share(h.benign, neg);
-  const malware = share(h.malware, pos);
+  const benign = shareOf(h.benign, neg);
+  const malware = shareOf(h.malware, pos);
   const lo = h.edges[0]!;
   const hi = h.edges[h.edges.length - 1]!;
-  const top = Math.max(...benign, ...malware, 0.01);
-  // Headroom above the tallest bar, rounded up to a tick so the axis ends on a labelled value.
-  const ticks = niceTicks(0, top * 1.12);
-  const lastTick = ticks.at(-1)!;
-  const yTop = lastTick >= top * 1.12 ? lastTick : lastTick + (ticks[1]! - ticks[0]!);
+  const yTop = histogramTop([...benign, ...malware]);
   const c = confusionAt(labels, scores, threshold);
   const desc =
     `Histogram of scores in ${bins} bins from ${fmtScore(lo)} to ${fmtScore(hi)}: ${neg} benign and ${pos} malware rows, each bar a share of its class. ` +
@@ -144,22 +139,42 @@ export function histogramSvg(input: ChartInput, bins = 40): string {
       { label: `threshold ${fmtScore(threshold)}${inView ? '' : ' (off the axis)'}`, color: COLORS.text, mark: 'dash' },
     ],
     legendAt: 'above',
-    body: (x, y) => {
-      const bars = (values: number[]) =>
-        values
-          .map((v, i) => {
-            if (v === 0) return '';
-            const x0 = x(h.edges[i]!);
-            const w = Math.max(0.5, Math.round((x(h.edges[i + 1]!) - x0) * 100) / 100);
-            return `<rect x="${x0}" y="${y(v)}" width="${w}" height="${Math.round((y(0) - y(v)) * 100) / 100}"/>`;
-          })
-          .join('');
-      const line = inView ? `<path d="M${x(threshold)} ${y(0)}L${x(threshold)} ${y(yTop)}" stroke="${COLORS.text}" stroke-width="2" stroke-dasharray="6 4"/>` : '';
-      return (
-        `<g fill="${COLORS.benign}" fill-opacity="0.45" stroke="${COLORS.benign}" stroke-width="1">${bars(benign)}</g>` +
-        `<g fill="${COLORS.malware}" fill-opacity="0.45" stroke="${COLORS.malware}" stroke-width="1">${bars(malware)}</g>` +
-        line
-      );
-    },
+    body: overlaidHistograms(h.edges, benign, malware, threshold, yTop),
   });
+}
+
+/** Counts as shares of their total (0 when the total is 0). */
+export const shareOf = (c: number[], total: number): number[] => c.map((v) => (total === 0 ? 0 : v / total));
+
+/** The y-axis top for bars up to max(values): headroom above the tallest, rounded up to a tick so the axis ends labelled. */
+export function histogramTop(values: number[]): number {
+  const top = Math.max(...values, 0.01);
+  const ticks = niceTicks(0, top * 1.12);
+  const last = ticks.at(-1)!;
+  return last >= top * 1.12 ? last : last + (ticks[1]! - ticks[0]!);
+}
+
+/**
+ * The body of two share histograms over the same bin edges, overlaid (the first in the benign colour, the second in the
+ * malware colour), with the threshold as a dashed line when it lies on the axis.
+ */
+export function overlaidHistograms(edges: number[], first: number[], second: number[], threshold: number, yTop: number): FrameSpec['body'] {
+  const inView = threshold >= edges[0]! && threshold <= edges[edges.length - 1]!;
+  return (x, y) => {
+    const bars = (values: number[]) =>
+      values
+        .map((v, i) => {
+          if (v === 0) return '';
+          const x0 = x(edges[i]!);
+          const w = Math.max(0.5, Math.round((x(edges[i + 1]!) - x0) * 100) / 100);
+          return `<rect x="${x0}" y="${y(v)}" width="${w}" height="${Math.round((y(0) - y(v)) * 100) / 100}"/>`;
+        })
+        .join('');
+    const line = inView ? `<path d="M${x(threshold)} ${y(0)}L${x(threshold)} ${y(yTop)}" stroke="${COLORS.text}" stroke-width="2" stroke-dasharray="6 4"/>` : '';
+    return (
+      `<g fill="${COLORS.benign}" fill-opacity="0.45" stroke="${COLORS.benign}" stroke-width="1">${bars(first)}</g>` +
+      `<g fill="${COLORS.malware}" fill-opacity="0.45" stroke="${COLORS.malware}" stroke-width="1">${bars(second)}</g>` +
+      line
+    );
+  };
 }

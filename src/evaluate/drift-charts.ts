@@ -2,8 +2,9 @@
 // the months of the current apps (share of features drifted, the verdict model's alert rate against the reference's).
 import type { MonthDrift } from '../core/drift/document.ts';
 import { scoreHistogram } from '../core/ml/eval/index.ts';
+import { histogramTop, overlaidHistograms, shareOf } from './charts.ts';
 import { type MonthSeries, monthSeriesSvg } from './month-chart.ts';
-import { COLORS, fmt, fmtScore, frame, niceTicks } from './svg.ts';
+import { COLORS, fmt, fmtScore, frame } from './svg.ts';
 
 export interface ScoreShiftInput {
   /** The model (name and version) for the title. */
@@ -13,15 +14,7 @@ export interface ScoreShiftInput {
   current: ArrayLike<number>;
 }
 
-const share = (c: number[], total: number) => c.map((v) => (total === 0 ? 0 : v / total));
 const above = (v: ArrayLike<number>, t: number) => Array.prototype.filter.call(v, (s: number) => s > t).length;
-
-/** One axis top above the tallest value, ending on a labelled tick. */
-function yTopOf(top: number): number {
-  const ticks = niceTicks(0, top * 1.12);
-  const last = ticks.at(-1)!;
-  return last >= top * 1.12 ? last : last + (ticks[1]! - ticks[0]!);
-}
 
 /** Score histograms of the reference and the current apps (each bar a share of its side), with the threshold line. */
 export function scoreShiftSvg(input: ScoreShiftInput, bins = 40): string {
@@ -34,11 +27,11 @@ export function scoreShiftSvg(input: ScoreShiftInput, bins = 40): string {
   scores.set(Float64Array.from(current), nr);
   const side = new Uint8Array(nr + nc).fill(1, nr);
   const h = scoreHistogram(scores, side, bins);
-  const ref = share(h.benign, nr);
-  const cur = share(h.malware, nc);
+  const ref = shareOf(h.benign, nr);
+  const cur = shareOf(h.malware, nc);
   const lo = h.edges[0]!;
   const hi = h.edges[h.edges.length - 1]!;
-  const yTop = yTopOf(Math.max(...ref, ...cur, 0.01));
+  const yTop = histogramTop([...ref, ...cur]);
   const ar = above(reference, threshold);
   const ac = above(current, threshold);
   const inView = threshold >= lo && threshold <= hi;
@@ -58,23 +51,7 @@ export function scoreShiftSvg(input: ScoreShiftInput, bins = 40): string {
       { label: `threshold ${fmtScore(threshold)}${inView ? '' : ' (off the axis)'}`, color: COLORS.text, mark: 'dash' },
     ],
     legendAt: 'above',
-    body: (x, y) => {
-      const bars = (values: number[]) =>
-        values
-          .map((v, i) => {
-            if (v === 0) return '';
-            const x0 = x(h.edges[i]!);
-            const w = Math.max(0.5, Math.round((x(h.edges[i + 1]!) - x0) * 100) / 100);
-            return `<rect x="${x0}" y="${y(v)}" width="${w}" height="${Math.round((y(0) - y(v)) * 100) / 100}"/>`;
-          })
-          .join('');
-      const line = inView ? `<path d="M${x(threshold)} ${y(0)}L${x(threshold)} ${y(yTop)}" stroke="${COLORS.text}" stroke-width="2" stroke-dasharray="6 4"/>` : '';
-      return (
-        `<g fill="${COLORS.benign}" fill-opacity="0.45" stroke="${COLORS.benign}" stroke-width="1">${bars(ref)}</g>` +
-        `<g fill="${COLORS.malware}" fill-opacity="0.45" stroke="${COLORS.malware}" stroke-width="1">${bars(cur)}</g>` +
-        line
-      );
-    },
+    body: overlaidHistograms(h.edges, ref, cur, threshold, yTop),
   });
 }
 
