@@ -9,7 +9,7 @@ import { monthSeriesSvg } from '../evaluate/month-chart.ts';
 import { svgToPng } from '../evaluate/plots.ts';
 import { openData } from '../train/evaluate.ts';
 import { subset } from '../train/split.ts';
-import { type ModelResult, type MonthResult, type ProtocolModel, type ProtocolSummary, checkOrigins, originMonths, timeForward } from '../train/time-forward.ts';
+import { type ModelResult, type MonthResult, type ProtocolModel, type ProtocolSummary, bestOf, checkOrigins, originMonths, timeForward } from '../train/time-forward.ts';
 
 export interface BacktestOptions {
   config: DfpConfig;
@@ -52,8 +52,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
   const models = modelsOf(config);
   const { results } = await timeForward(d, config, models, { progress: o.progress, origins });
   const metric = config.model.classifier.selection.metric;
-  const best = results.reduce((a, b) => (b.summary[metric] > a.summary[metric] || (Number.isNaN(a.summary[metric]) && !Number.isNaN(b.summary[metric])) ? b : a));
-  const shown = results.length > 1 ? best : results[0]!;
+  const best = bestOf(results, metric);
   const dir = o.plotsDir ?? join(config.workspace, 'backtest');
   await mkdir(dir, { recursive: true });
   const svg = monthSeriesSvg({
@@ -63,18 +62,18 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
     yLabel: 'ROC-AUC, F1, FPR',
     series: [
       ...results.map((r) => ({ label: `${r.model} F1`, values: r.months.map((m) => m.f1) })),
-      { label: `${shown.model} ROC-AUC`, values: shown.months.map((m) => m.roc_auc), dash: true },
-      { label: `${shown.model} FPR`, values: shown.months.map((m) => m.fpr), dash: true },
+      { label: `${best.model} ROC-AUC`, values: best.months.map((m) => m.roc_auc), dash: true },
+      { label: `${best.model} FPR`, values: best.months.map((m) => m.fpr), dash: true },
     ],
   });
   const plots = { svg: join(dir, 'backtest.svg'), png: join(dir, 'backtest.png') };
   await writeFile(plots.svg, svg);
   await writeFile(plots.png, svgToPng(svg));
   return {
-    model: shown.model,
+    model: best.model,
     data: { source: source.ref, apps: d.n, malware: d.y.reduce((a, b) => a + b, 0), months: [...new Set(d.month.filter((m): m is string => m !== null))].sort() },
-    months: shown.months,
-    summary: shown.summary,
+    months: best.months,
+    summary: best.summary,
     ...(results.length > 1 ? { candidates: results, chosen: best.model } : {}),
     plots,
   };

@@ -223,6 +223,16 @@ export async function timeForward(d: Dataset, config: DfpConfig, models: readonl
 /** NaN ranks last. */
 const better = (a: number, b: number) => (Number.isNaN(b) ? !Number.isNaN(a) : a > b);
 
+/** The protocol's winner among results: the best pooled `metric`, ties by pooled ROC-AUC, then the earlier one. */
+export function bestOf(results: readonly ModelResult[], metric: Selection['metric']): ModelResult {
+  let best = results[0] as ModelResult;
+  for (const r of results.slice(1)) {
+    const [a, b] = [r.summary[metric], best.summary[metric]];
+    if (better(a, b) || (a === b && better(r.summary.roc_auc, best.summary.roc_auc))) best = r;
+  }
+  return best;
+}
+
 /**
  * model.classifier.kind=auto: the candidates' time-forward results on the training months, and the winner by the
  * configured metric (ties: pooled ROC-AUC, then the earlier candidate). The test months are never read here.
@@ -242,11 +252,7 @@ export async function selectDetector(d: Dataset, config: DfpConfig, o: ProtocolO
     const fallback = `no origin month could be fitted (${skipped.map((x) => `${x.month}: ${x.reason}`).join('; ')}); took ${first}, the first candidate`;
     return { protocol: 'time-forward', metric: sel.metric, origins: [], candidates: [], chosen: first, fallback, seconds: Math.round((performance.now() - t0) / 100) / 10 };
   }
-  let best = results[0] as ModelResult;
-  for (const r of results.slice(1)) {
-    const [a, b] = [r.summary[sel.metric], best.summary[sel.metric]];
-    if (better(a, b) || (a === b && better(r.summary.roc_auc, best.summary.roc_auc))) best = r;
-  }
+  const best = bestOf(results, sel.metric);
   return {
     protocol: 'time-forward',
     metric: sel.metric,
