@@ -60,8 +60,7 @@ export async function fitKind(o: FitOptions, kind: DetectorKind): Promise<Detect
   }
   const mlp = await fitMlp(opts);
   const trees = await fitTrees({ ...opts, onEpoch: undefined });
-  // The blend keeps its tree half's ensemble: its explanations are that half's TreeSHAP contributions.
-  return { ...blendFits(config, mlp, trees), detector: 'blend', trees: treesMeta(trees) };
+  return { ...blendFits(config, mlp, trees), detector: 'blend' };
 }
 
 /** `model.classifier.kind` as configured; auto runs the time-forward protocol on the training months first. */

@@ -12,13 +12,13 @@ export { type ErrorStats, ReconstructionZ, errorStats } from './reconstruction-z
 export { TreeShapExplainer } from './tree-shap.ts';
 
 /**
- * Error statistics (the autoencoder's) pick reconstruction z-scores; a tree detector's ensemble picks TreeSHAP (the
- * blend's: TreeSHAP of its tree half, exact for that half's log-odds, and cheap enough for every answer); any other
- * model (the MLP) is explained by occlusion.
+ * Error statistics (the autoencoder's) pick reconstruction z-scores; a tree detector's ensemble picks TreeSHAP; any
+ * other model (the MLP, the blend of both) is explained by occlusion, on request: a blend's tree half alone would not
+ * explain its score, and TreeSHAP costs milliseconds a row, too much for every answer of the default detector.
  */
 export function explainerFor(m: ModelMetadata): Explainer {
   const k = m.top_k ?? DEFAULT_TOP_K;
   if (m.error_stats) return new ReconstructionZ(m.error_stats, m.preprocess.columns, m.preprocess.active, k);
-  if (m.trees && (m.detector === 'trees' || m.detector === 'blend')) return new TreeShapExplainer(ensembleFromJson(m.trees.ensemble, 'trees.ensemble'), m.trees.platt.a, m.preprocess.active, k);
+  if (m.trees && m.detector === 'trees') return new TreeShapExplainer(ensembleFromJson(m.trees.ensemble, 'trees.ensemble'), m.trees.platt.a, m.preprocess.active, k);
   return new Occlusion(m.preprocess.fill, m.preprocess.active, k);
 }

@@ -54,7 +54,7 @@ export interface ModelMetadata {
   top_k?: number;
   /** Classifiers: the learner (absent: mlp, as models before tree detectors). */
   detector?: DetectorKind;
-  /** Tree and blend detectors: the (tree half's) ensemble with node covers and the Platt scaling of its margin, for TreeSHAP. */
+  /** Tree detectors: the ensemble (with node covers) and the Platt scaling of its margin; their presence picks TreeSHAP. */
   trees?: { ensemble: TreeEnsembleJson; platt: { a: number; b: number } };
   /** Where the model came from: run, lake commit, split. */
   run_id?: string;
