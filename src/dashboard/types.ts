@@ -23,6 +23,22 @@ export interface PipelineStep {
   detail?: string;
 }
 
+/** The retraining decision `dfp run` took for one model (RunSummary.models[name] in last-run.json). */
+export interface PipelineDecision {
+  name: string;
+  /** Whether a challenger was fitted (retrain.when), and why. */
+  retrained: boolean;
+  retrain_reason: string;
+  metric: string;
+  /** The challenger's and the champion's values on the same newest test months (null: none). */
+  candidate_version: string | null;
+  candidate_value: number | null;
+  production_version: string | null;
+  production_value: number | null;
+  promoted: boolean;
+  reason: string;
+}
+
 export interface PipelineRun {
   id?: string;
   status: string;
@@ -30,6 +46,7 @@ export interface PipelineRun {
   finished_at?: string;
   seconds?: number;
   steps: PipelineStep[];
+  decisions: PipelineDecision[];
 }
 
 export interface RunRow {

@@ -104,11 +104,13 @@ test('dfp run: champion/challenger — a changed config trains new candidates; p
     const m = s2.models[name]!;
     const c = m.champion;
     assert.equal(m.version, '2', `${name}: a new candidate version`);
+    assert.equal(m.retrain.trained, true, 'a changed config on the same data always trains');
+    assert.match(m.retrain.reason, /same data as production v1/);
     assert.equal(c.production_version, '1');
     // The champion is re-scored on the same test rows as the candidate: the same number as its own evaluation.
     assert.ok(Math.abs((c.production_value as number) - (s1.models[name]!.metrics.roc_auc as number)) < 1e-9, `${name}: ${String(c.production_value)}`);
     assert.equal(c.candidate_value, m.metrics.roc_auc);
-    assert.equal(c.promoted, c.candidate_value > (c.production_value as number), c.reason);
+    assert.equal(c.promoted, (c.candidate_value as number) > (c.production_value as number), c.reason);
     assert.equal(m.production, c.promoted);
     assert.equal(m.production_version, c.promoted ? '2' : '1');
     assert.equal(s2.exports[name]?.version, m.production_version, 'the production version is what gets exported');

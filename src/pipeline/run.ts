@@ -11,7 +11,7 @@ import type { PipelineEnv } from './env.ts';
 import { StepRunner } from './runner.ts';
 import { loadState, saveLastRun } from './state.ts';
 import { featuresStep, ingestStep, transformStep } from './steps/data.ts';
-import { type Champion, type EvaluateOut, type ExportOut, type ModelPlan, type RegisterOut, type TrainOut, evaluateStep, exportStep, registerStep, staticOnlyPlan, trainStep } from './steps/model.ts';
+import { type Champion, championRule, type EvaluateOut, type ExportOut, type ModelPlan, type RegisterOut, type TrainOut, evaluateStep, exportStep, registerStep, staticOnlyPlan, trainStep } from './steps/model.ts';
 import type { ModelSummary, RunSummary } from './types.ts';
 
 /**
@@ -50,7 +50,7 @@ export async function runPipeline(o: PipelineOptions): Promise<RunSummary> {
   const t0 = performance.now();
   const workspace = resolve(o.config.workspace);
   const log = o.log ?? (() => undefined);
-  const champion = o.champion ?? { metric: 'roc_auc', higherIsBetter: true };
+  const champion = o.champion ?? championRule(o.config);
   const state = loadState(workspace);
   const runner = new StepRunner(workspace, state, 3 + STEPS_PER_MODEL * PIPELINE_MODELS.length, o.progress ?? silentProgress, log, o.rerun);
   const summary: RunSummary = {
@@ -137,6 +137,7 @@ async function modelSummaries(
         metrics: (evaluated.get(m.name) as EvaluateOut).metrics,
         production: prod?.version === r.version,
         production_version: prod?.version ?? null,
+        retrain: (trained.get(m.name) as TrainOut).retrain,
         champion: r.champion,
       };
     }

@@ -21,7 +21,8 @@ export interface PipelineState {
 export interface ChampionSummary {
   metric: string;
   higher_is_better: boolean;
-  candidate_value: number;
+  /** null when retrain.when fitted no challenger this run. */
+  candidate_value: number | null;
   production_version: string | null;
   production_value: number | null;
   promoted: boolean;
@@ -40,6 +41,8 @@ export interface ModelSummary {
   /** True when the candidate is the production version now. */
   production: boolean;
   production_version: string | null;
+  /** retrain.when's decision: whether a challenger was fitted on this data, and why. */
+  retrain: { trained: boolean; reason: string };
   champion: ChampionSummary;
 }
 

@@ -91,6 +91,7 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
       testFraction: tc.test_fraction,
       validationFraction: tc.validation_fraction,
       seed: tc.seed,
+      trainWindow: config.retrain.window,
     });
     const train = subset(data, split.train);
     const validation = subset(data, split.validation);

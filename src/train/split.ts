@@ -11,6 +11,8 @@ export interface SplitOptions {
   testFraction: number;
   validationFraction: number;
   seed: number;
+  /** time: train on only the latest this many months before the test months (retrain.window; 0 or absent = all). */
+  trainWindow?: number;
 }
 
 export interface Split {
@@ -23,8 +25,8 @@ export interface Split {
 }
 
 /**
- * time: rows of months >= the first test month are test; the earlier months are shuffled per class into
- * train/validation. Rows without a month cannot be placed in time and are left out (never train on an unknown date).
+ * time: rows of months >= the first test month are test; the earlier months (the latest `trainWindow` of them, when
+ * set) are shuffled per class into train/validation. Rows without a month cannot be placed in time and are left out (never train on an unknown date).
  */
 export function splitRows(d: Dataset, o: SplitOptions): Split {
   const rand = mulberry32(o.seed >>> 0);
@@ -37,7 +39,8 @@ export function splitRows(d: Dataset, o: SplitOptions): Split {
   const months = [...new Set(d.month.filter((m): m is string => m !== null))].sort();
   if (months.length < 2) throw new DfpError('INPUT_INVALID', `a time split needs at least two months with data, found ${months.length}; use train.split=stratified`);
   const first = firstTestMonth(months, o.testFrom, o.testMonths);
-  const trainMonths = months.filter((m) => m < first);
+  const before = months.filter((m) => m < first);
+  const trainMonths = o.trainWindow ? before.slice(-o.trainWindow) : before;
   const testMonths = months.filter((m) => m >= first);
   if (trainMonths.length === 0 || testMonths.length === 0) {
     throw new DfpError('CONFIG_INVALID', `train.test_from=${first} leaves no ${trainMonths.length === 0 ? 'training' : 'test'} months (data spans ${months[0]}..${months[months.length - 1]})`, { key: 'train.test_from' });
@@ -47,7 +50,8 @@ export function splitRows(d: Dataset, o: SplitOptions): Split {
   for (let i = 0; i < d.n; i++) {
     const m = d.month[i];
     if (m === null || m === undefined) continue;
-    (m < first ? early : test).push(i);
+    if (m >= first) test.push(i);
+    else if (m >= trainMonths[0]!) early.push(i);
   }
   const [train, validation] = stratified(early, d.y, o.validationFraction, rand);
   return { train, validation, test, trainMonths, testMonths };

@@ -88,6 +88,12 @@ test('time split never puts a later month in train or validation; stratified kee
   for (const part of [st.train, st.validation, st.test]) assert.ok(part.some((i) => d.y[i] === 1) && part.some((i) => d.y[i] === 0));
   assert.equal(new Set([...st.train, ...st.validation, ...st.test]).size, d.n - 0, 'a partition');
   assert.deepEqual(splitRows(d, { kind: 'stratified', testMonths: 3, testFraction: 0.3, validationFraction: 0.25, seed: 1 }), st, 'seeded');
+  // retrain.window: only the latest months before the test months train; the test rows are the same.
+  const windowed = splitRows(d, { kind: 'time', testFrom: '2019-05', testMonths: 3, testFraction: 0.3, validationFraction: 0.25, seed: 1, trainWindow: 2 });
+  assert.deepEqual(windowed.trainMonths, ['2019-03', '2019-04']);
+  assert.deepEqual(windowed.test, s.test);
+  const inWindow = d.month.flatMap((m, i) => (m === '2019-03' || m === '2019-04' ? [i] : []));
+  assert.deepEqual([...windowed.train, ...windowed.validation].sort((a, b) => a - b), inWindow, 'every row of the window, nothing older');
 });
 
 const SMALL = ['model.classifier.kind=mlp', 'train.epochs=6', 'train.batch_size=32', 'model.autoencoder.hidden=[16]', 'model.autoencoder.latent=4', 'model.classifier.hidden=[8]'];

@@ -3,11 +3,11 @@
 // year (the months the models were tested on, never trained on) reports drift, with the alert rate up from the
 // reference's and the system-call and static groups drifted.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseCsv } from '../../src/dashboard/api/score-input.ts';
+import { writeMonths } from '../support/month-file.ts';
 import { REAL_2019, haveRealData } from '../support/shared-data.ts';
 import { dfpJson } from '../support/trainable-workspace.ts';
 
@@ -20,17 +20,6 @@ interface Doc {
   groups: Record<string, { drifted: number }>;
 }
 
-/** The file's records from month `from` (YYYY-MM, by its Highest-date column) on, as a CSV of the same layout. */
-function monthsFrom(file: string, from: string, out: string): string {
-  const [header, ...records] = parseCsv(readFileSync(file, 'utf8'));
-  const at = header!.indexOf('Highest-date');
-  assert.ok(at >= 0, `${file} has no Highest-date column`);
-  const line = (r: string[]) => r.map((v) => (/[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v)).join(',');
-  const late = records.filter((r) => (r[at] ?? '').slice(0, 7) >= from);
-  writeFileSync(out, `${[header!, ...late].map(line).join('\n')}\n`);
-  return out;
-}
-
 test('dfp drift on the 2019 subset: the training file does not drift, its last quarter does', { timeout: 900_000 }, (t) => {
   if (!haveRealData(t)) return;
   const home = mkdtempSync(join(tmpdir(), 'dfp-drift-2019-'));
@@ -41,7 +30,7 @@ test('dfp drift on the 2019 subset: the training file does not drift, its last q
   assert.equal(same.drifted, false, JSON.stringify(same.features.filter((f) => f.drifted).map((f) => [f.name, f.psi])));
   assert.equal(same.current.rows, 1622);
 
-  const late = dfpJson<Doc>(['drift', '--data', monthsFrom(REAL_2019, '2019-10', join(home, 'late-2019.csv'))], env);
+  const late = dfpJson<Doc>(['drift', '--data', writeMonths(REAL_2019, (m) => m >= '2019-10', join(home, 'late-2019.csv'))], env);
   assert.equal(late.drifted, true);
   assert.ok(late.score.alert_rate > late.score.reference_alert_rate, `detector alert rate ${late.score.alert_rate} vs reference ${late.score.reference_alert_rate}`);
   assert.ok(late.score.fingerprint && late.score.fingerprint.alert_rate >= 0);

@@ -81,6 +81,9 @@ describe('dfp dashboard in Chromium', { timeout: 600_000 }, () => {
     assert.ok(text.includes(`classifier-${ws!.transformCommit.slice(0, 8)}`), 'latest runs listed');
     assert.match(text, /Last pipeline run\s+succeeded/);
     for (const step of ws!.pipelineSteps) assert.ok(text.includes(step), `dfp run step ${step} shown`);
+    // The retraining decisions of that run: a fresh workspace has no champion, so each first model is promoted.
+    const decisions = await page.locator('table', { has: page.locator('caption', { hasText: 'Retraining decisions' }) }).innerText();
+    for (const name of ['kronodroid_autoencoder', 'kronodroid_detector', 'kronodroid_detector_static']) assert.match(decisions, new RegExp(`${name}\\s+v1\\s+roc_auc\\s+\\d\\.\\d{4}\\s+–\\s+promoted\\s+no production version yet`), decisions);
     assert.match(text, /kronodroid_detector\s+v1 \(classifier\)/, 'the model dfp run registered');
     await shot('overview');
     await page.setViewportSize({ width: 420, height: 850 });

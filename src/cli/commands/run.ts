@@ -14,7 +14,7 @@ export function registerRun(program: Command): void {
       .description('the main job: ingest → transform → features → train (autoencoder, detector, static-only detector) → evaluate → register → export, cached per step')
       .option('--source <src>', 'data source: a file, folder, URL, kaggle:<owner>/<dataset> or kronodroid:real|emulator (default: data.source)')
       .option('--replay-months', 'replay --source month by month through the retraining loop (retrain.*) instead of running the pipeline: per-month alert rate, recall, FPR, drift and promotions, with a plot')
-      .option('--metric <name>', 'test metric the candidate must beat production on (default orchestration.champion_metric or roc_auc)')
+      .option('--metric <name>', 'test metric the candidate must beat production on (default retrain.metric: roc_auc; the challenger must win by more than retrain.margin)')
       .argument('[overrides...]', 'key=value config overrides, applied to every step and every model (e.g. train.epochs=20)'),
     [
       { line: 'dfp run --source kronodroid-real-2019.csv', note: 'a local KronoDroid file: no internet needed' },

@@ -61,7 +61,7 @@ export function registerTrain(program: Command): void {
       .option('--resume <run_id>', 'continue an interrupted (KILLED or FAILED) run from its last checkpoint: the same data commit, with the same overrides')
       .option('--register', 'register the model as `dfp run` does: a new version with alias candidate; production moves only if it beats production on the test split')
       .option('--register-name <name>', 'registered model name (implies --register; default kronodroid_autoencoder or kronodroid_detector, as `dfp run`)')
-      .option('--metric <name>', 'with --register: test metric the candidate must beat production on (default orchestration.champion_metric or roc_auc)')
+      .option('--metric <name>', 'with --register: test metric the candidate must beat production on (default retrain.metric: roc_auc; the challenger must win by more than retrain.margin)')
       .argument('[overrides...]', 'model=autoencoder|classifier and key=value config overrides')
       .addHelpText(
         'after',

@@ -160,9 +160,9 @@ export const configSchema = z
       .prefault({}),
     retrain: z
       .object({
-        when: z.enum(['always', 'drift', 'never']).default('drift').describe('when a new labelled month arrives: always fit a challenger, only when the month drifted from the production model\'s training months, or never (only the first model)'),
-        window: z.number().int().min(0).default(0).describe('months a challenger trains on: the latest ones before the newest month (0 = all of them)'),
-        metric: z.enum(['f1', 'roc_auc', 'pr_auc']).default('f1').describe('what the challenger must beat the champion on, on the newest labelled month neither trained on'),
+        when: z.enum(['always', 'drift', 'never']).default('drift').describe('when new labelled data arrives (dfp run: a data commit other than the production model\'s; a replay: each month): always fit a challenger, only when the new apps drifted from the production model\'s training data, or never (only the first model)'),
+        window: z.number().int().min(0).default(0).describe('months a challenger trains on: the latest ones before its test months (0 = all of them)'),
+        metric: z.enum(['f1', 'roc_auc', 'pr_auc']).default('roc_auc').describe('what the challenger must beat the champion on, on the newest labelled months neither trained on (dfp run: the test months; --metric overrides)'),
         margin: z.number().min(0).default(0).describe('how much better the challenger must be to be promoted'),
         min_malware: z.number().int().min(1).default(10).describe('fewest malware (and benign) apps the window needs before a challenger is fitted'),
         kind: z.enum(['mlp', 'trees', 'blend']).default('trees').describe('the detector kind a replay fits when model.classifier.kind=auto (a time-forward selection every month would cost minutes per month)'),

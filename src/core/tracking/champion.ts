@@ -87,6 +87,8 @@ export interface ChampionOptions {
   productionValue?: number;
   productionAlias?: string;
   candidateAlias?: string;
+  /** How much better the candidate must be (retrain.margin); 0: any strict improvement. */
+  margin?: number;
 }
 
 export interface ChampionDecision {
@@ -99,16 +101,20 @@ export interface ChampionDecision {
   reason: string;
 }
 
-/** The pure comparison: strict improvement wins, a tie keeps the champion. */
-export function decide(candidate: number, production: number | null, higherIsBetter: boolean): { promoted: boolean; reason: string } {
+/** The pure comparison: the candidate wins when it is better by more than `margin`; a tie keeps the champion. */
+export function decide(candidate: number, production: number | null, higherIsBetter: boolean, margin = 0): { promoted: boolean; reason: string } {
   if (!Number.isFinite(candidate)) return { promoted: false, reason: `candidate score ${candidate} is not a number` };
   if (production === null) return { promoted: true, reason: 'no production version yet' };
-  const better = higherIsBetter ? candidate > production : candidate < production;
-  const cmp = better ? (higherIsBetter ? '>' : '<') : candidate === production ? '=' : higherIsBetter ? '<' : '>';
+  const gain = higherIsBetter ? candidate - production : production - candidate;
+  const better = gain > margin;
+  const cmp = candidate === production ? '=' : (candidate > production) ? '>' : '<';
+  const by = margin > 0 ? ` (by ${round(Math.abs(gain))}, margin ${margin})` : '';
   return better
-    ? { promoted: true, reason: `candidate ${candidate} ${cmp} production ${production}` }
-    : { promoted: false, reason: `candidate ${candidate} ${cmp} production ${production}; production kept` };
+    ? { promoted: true, reason: `candidate ${candidate} ${cmp} production ${production}${by}` }
+    : { promoted: false, reason: `candidate ${candidate} ${cmp} production ${production}${by}; production kept` };
 }
+
+const round = (v: number) => Number(v.toPrecision(4));
 
 async function metricOf(t: Backend, v: ModelVersion, metric: string, role: string): Promise<number> {
   if (!v.runId) throw new DfpError('NOT_FOUND', `${role} version ${v.version} of '${v.name}' has no run to read '${metric}' from; pass the value`);
@@ -128,7 +134,7 @@ export async function championChallenger(t: Backend, o: ChampionOptions): Promis
   const candidateValue = o.candidateValue ?? (await metricOf(t, cand, o.metric, 'candidate'));
   const prod = await t.getVersionByAlias(o.name, prodAlias);
   const productionValue = prod && prod.version !== cand.version ? (o.productionValue ?? (await metricOf(t, prod, o.metric, 'production'))) : null;
-  const { promoted, reason } = decide(candidateValue, productionValue, o.higherIsBetter);
+  const { promoted, reason } = decide(candidateValue, productionValue, o.higherIsBetter, o.margin ?? 0);
 
   await t.setAlias(o.name, candAlias, cand.version);
   if (promoted) await t.setAlias(o.name, prodAlias, cand.version);

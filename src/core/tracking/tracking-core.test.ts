@@ -43,6 +43,12 @@ test('champion rule: strictly better wins, ties keep production, no production p
   assert.equal(decide(0.1, 0.2, false).promoted, true);
   assert.equal(decide(0.3, 0.2, false).promoted, false);
   assert.equal(decide(Number.NaN, null, true).promoted, false);
+  // retrain.margin: better, but not by more than the margin, keeps the champion (either direction of "better").
+  assert.equal(decide(0.82, 0.8, true, 0.05).promoted, false);
+  assert.equal(decide(0.86, 0.8, true, 0.05).promoted, true);
+  assert.equal(decide(0.1, 0.12, false, 0.05).promoted, false);
+  assert.equal(decide(0.01, 0.12, false, 0.05).promoted, true);
+  assert.match(decide(0.82, 0.8, true, 0.05).reason, /margin 0\.05.*production kept/);
 });
 
 test('MLmodel has the onnx and python_function flavours and a tensor signature', () => {

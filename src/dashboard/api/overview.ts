@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { messageOf } from '../../core/errors.ts';
 import type { DashboardResources } from '../resources.ts';
-import type { AliasedVersion, Overview, PipelineRun, PipelineStep } from '../types.ts';
+import type { ChampionSummary, ModelSummary } from '../../pipeline/types.ts';
+import type { AliasedVersion, Overview, PipelineDecision, PipelineRun, PipelineStep } from '../types.ts';
 import { commitSummary } from './lake.ts';
 import { runRow } from './runs.ts';
 
@@ -18,13 +19,35 @@ export async function readLastRun(workspace: string): Promise<PipelineRun | null
   } catch {
     return null;
   }
-  const raw = JSON.parse(text) as Omit<Partial<PipelineRun>, 'steps'> & { steps?: unknown };
+  const raw = JSON.parse(text) as Omit<Partial<PipelineRun>, 'steps' | 'decisions'> & { steps?: unknown; models?: unknown };
   if (!raw || typeof raw !== 'object' || !raw.steps || typeof raw.steps !== 'object') throw new Error(`${LAST_RUN_FILE} has no "steps"`);
   // `dfp run --json` keys steps by name ({"ingest": {"status", "seconds"}}); a list of named steps also reads.
   const steps = Array.isArray(raw.steps)
     ? (raw.steps as PipelineStep[])
     : Object.entries(raw.steps as Record<string, Omit<PipelineStep, 'name'>>).map(([name, s]) => ({ ...s, name }));
-  return { ...raw, status: String(raw.status ?? 'unknown'), steps: steps.map((s) => ({ ...s, name: String(s.name), status: String(s.status) })) };
+  return { ...raw, status: String(raw.status ?? 'unknown'), steps: steps.map((s) => ({ ...s, name: String(s.name), status: String(s.status) })), decisions: decisionsOf(raw.models) };
+}
+
+/** RunSummary.models as the decisions table reads them; models from older summaries without a `retrain` field read as retrained. */
+function decisionsOf(models: unknown): PipelineDecision[] {
+  if (!models || typeof models !== 'object') return [];
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return Object.entries(models as Record<string, Partial<ModelSummary>>).map(([name, m]) => {
+    const c: Partial<ChampionSummary> = m.champion ?? {};
+    const retrained = m.retrain?.trained ?? true;
+    return {
+      name,
+      retrained,
+      retrain_reason: m.retrain?.reason ?? '',
+      metric: String(c.metric ?? ''),
+      candidate_version: retrained ? String(m.version ?? '') || null : null,
+      candidate_value: num(c.candidate_value),
+      production_version: c.production_version ?? null,
+      production_value: num(c.production_value),
+      promoted: c.promoted === true,
+      reason: String(c.reason ?? ''),
+    };
+  });
 }
 
 export function overviewRoutes(app: FastifyInstance, r: DashboardResources): void {

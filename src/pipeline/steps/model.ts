@@ -16,6 +16,7 @@ import type { PipelineEnv } from '../env.ts';
 import { stepKey } from '../hash.ts';
 import type { StepSpec } from '../runner.ts';
 import type { ChampionSummary } from '../types.ts';
+import { retrainDecision } from './retrain-policy.ts';
 import { splitConfig, testSet } from './testset.ts';
 
 export interface ModelPlan {
@@ -55,18 +56,37 @@ export function staticOnlyPlan(config: DfpConfig): { config: DfpConfig; fallback
 export interface Champion {
   metric: string;
   higherIsBetter: boolean;
+  /** How much better the candidate must be (retrain.margin). */
+  margin?: number;
 }
 
-export type TrainOut = { run_id: string; model_dir: string; model_uri: string; metrics: Record<string, unknown>; rows: number };
+export type TrainOut = {
+  run_id: string;
+  model_dir: string;
+  model_uri: string;
+  metrics: Record<string, unknown>;
+  rows: number;
+  /** Why a challenger was (or was not) fitted: retrain.when's decision. */
+  retrain: { trained: boolean; reason: string };
+  /** Set when retrain.when kept production: the version standing in for a candidate. */
+  kept_version?: string;
+};
 
 export function trainStep(env: PipelineEnv, m: ModelPlan, dataCommit: string, tableHash: string): StepSpec<TrainOut> {
   return {
-    key: stepKey({ step: 'train', dfp: DFP_VERSION, data_commit: dataCommit, table: tableHash, model: m.config.model, train: m.config.train }),
-    valid: (o) => isModelDir(o.model_dir),
+    key: stepKey({ step: 'train', dfp: DFP_VERSION, data_commit: dataCommit, table: tableHash, model: m.config.model, train: m.config.train, retrain: m.config.retrain }),
+    valid: (o) => (o.kept_version ? true : isModelDir(o.model_dir)),
     run: async () => {
+      const policy = await withTracking(m.config, (t) => retrainDecision(env.lake, t, m.config, m.name, dataCommit));
+      if (!policy.due) {
+        env.log(`  ${m.name}: ${policy.reason}`);
+        const p = policy.production;
+        return { run_id: p.runId ?? '', model_dir: '', model_uri: `models:/${m.name}/${p.version}`, metrics: {}, rows: 0, retrain: { trained: false, reason: policy.reason }, kept_version: p.version };
+      }
+      const retrain = { trained: true, reason: policy.reason };
       const train = async (config: DfpConfig): Promise<TrainOut> => {
         const r = await runTrain({ config, ref: dataCommit, progress: env.progress });
-        return { run_id: r.run_id, model_dir: r.artifacts.model_dir ?? '', model_uri: r.artifacts.model_uri ?? '', metrics: r.metrics, rows: r.data.rows };
+        return { run_id: r.run_id, model_dir: r.artifacts.model_dir ?? '', model_uri: r.artifacts.model_uri ?? '', metrics: r.metrics, rows: r.data.rows, retrain };
       };
       try {
         return await train(m.config);
@@ -97,8 +117,8 @@ export type EvaluateOut = { metrics: Record<string, unknown> };
 
 export function evaluateStep(env: PipelineEnv, m: ModelPlan, dataCommit: string, train: TrainOut): StepSpec<EvaluateOut> {
   return {
-    key: stepKey({ step: 'evaluate', run_id: train.run_id, data_commit: dataCommit, table: m.config.train.table, split: splitConfig(m.config) }),
-    run: async () => ({ metrics: await scoreOnTest(env.lake, m.config, dataCommit, train.run_id) }),
+    key: stepKey({ step: 'evaluate', run_id: train.run_id, kept: train.kept_version ?? null, data_commit: dataCommit, table: m.config.train.table, split: splitConfig(m.config) }),
+    run: async () => ({ metrics: await scoreOnTest(env.lake, m.config, dataCommit, train.kept_version ? train.model_uri : train.run_id) }),
   };
 }
 
@@ -122,11 +142,14 @@ export type RegisterOut = { version: string; champion: ChampionSummary };
 /** Metrics where a smaller value is the better model. */
 const LOWER_IS_BETTER = new Set(['fpr', 'loss', 'val_loss']);
 
-/** The champion rule of `dfp run` and `dfp train --register`: the metric given, else orchestration.champion_metric, else roc_auc. */
+/**
+ * The champion rule of `dfp run` and `dfp train --register`: the metric given, else orchestration.champion_metric
+ * (the older key), else retrain.metric (roc_auc by default); the challenger must win by more than retrain.margin.
+ */
 export function championRule(config: DfpConfig, metric?: string): Champion {
   const configured = (config.orchestration as Record<string, unknown>).champion_metric;
-  const name = metric ?? (typeof configured === 'string' ? configured : 'roc_auc');
-  return { metric: name, higherIsBetter: !LOWER_IS_BETTER.has(name) };
+  const name = metric ?? (typeof configured === 'string' ? configured : config.retrain.metric);
+  return { metric: name, higherIsBetter: !LOWER_IS_BETTER.has(name), margin: config.retrain.margin };
 }
 
 /**
@@ -155,7 +178,7 @@ export async function registerCandidate(
       const spec = prod.runId && isModelDir(join(m.config.workspace, 'runs', prod.runId, 'model')) ? prod.runId : `models:/${m.name}/${prod.version}`;
       productionValue = Number((await scoreOnTest(lake, m.config, dataCommit, spec))[c.metric]);
     }
-    const d = await championChallenger(t, { name: m.name, candidate: cand.version, metric: c.metric, higherIsBetter: c.higherIsBetter, candidateValue, ...(productionValue === undefined ? {} : { productionValue }) });
+    const d = await championChallenger(t, { name: m.name, candidate: cand.version, metric: c.metric, higherIsBetter: c.higherIsBetter, margin: c.margin ?? 0, candidateValue, ...(productionValue === undefined ? {} : { productionValue }) });
     log(`  ${m.name}: candidate v${d.candidate.version} ${c.metric}=${fmt(d.candidate.value)}, production ${d.production ? `v${d.production.version} ${c.metric}=${fmt(d.production.value)}` : 'none'} → ${d.promoted ? 'promoted to production' : 'production kept'} (${d.reason})`);
     return {
       version: cand.version,
@@ -174,9 +197,26 @@ export async function registerCandidate(
 
 export function registerStep(env: PipelineEnv, m: ModelPlan, dataCommit: string, train: TrainOut, evaluated: EvaluateOut, c: Champion): StepSpec<RegisterOut> {
   return {
-    key: stepKey({ step: 'register', name: m.name, run_id: train.run_id, metric: c.metric, higher: c.higherIsBetter, data_commit: dataCommit, split: splitConfig(m.config) }),
+    key: stepKey({ step: 'register', name: m.name, run_id: train.run_id, kept: train.kept_version ?? null, metric: c.metric, higher: c.higherIsBetter, margin: c.margin ?? 0, data_commit: dataCommit, split: splitConfig(m.config) }),
     valid: (o) => withTracking(m.config, async (t) => (await t.getModelVersion(m.name, o.version)).runId === train.run_id),
-    run: () => registerCandidate(env.lake, m, dataCommit, train, evaluated.metrics, c, env.log),
+    run: async () => (train.kept_version ? keptProduction(m, train, evaluated.metrics, c) : registerCandidate(env.lake, m, dataCommit, train, evaluated.metrics, c, env.log)),
+  };
+}
+
+/** No challenger this run (retrain.when): nothing is registered; production's numbers on the newest test months are reported. */
+function keptProduction(m: Pick<ModelPlan, 'name'>, train: TrainOut, metrics: Record<string, unknown>, c: Champion): RegisterOut {
+  const value = Number(metrics[c.metric]);
+  return {
+    version: train.kept_version as string,
+    champion: {
+      metric: c.metric,
+      higher_is_better: c.higherIsBetter,
+      candidate_value: null,
+      production_version: train.kept_version as string,
+      production_value: Number.isFinite(value) ? value : null,
+      promoted: false,
+      reason: `no challenger: ${train.retrain.reason}`,
+    },
   };
 }
 

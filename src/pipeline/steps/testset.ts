@@ -13,7 +13,8 @@ export function splitConfig(config: DfpConfig) {
   return { kind: tc.split, testFrom: tc.test_from, testMonths: tc.test_months, testFraction: tc.test_fraction, validationFraction: tc.validation_fraction, seed: tc.seed };
 }
 
-export async function testSet(lake: ObjectLake, config: DfpConfig, commit: string): Promise<Dataset> {
+/** The training table of a data commit, read once per process (the evaluate, register and retrain-policy steps share it). */
+export function lakeDataset(lake: ObjectLake, config: DfpConfig, commit: string): Promise<Dataset> {
   const id = `${lake.location}|${commit}|${config.train.table}`;
   let p = loaded.get(id);
   if (!p) {
@@ -21,6 +22,10 @@ export async function testSet(lake: ObjectLake, config: DfpConfig, commit: strin
     loaded.set(id, p);
     p.catch(() => loaded.delete(id));
   }
-  const data = await p;
+  return p;
+}
+
+export async function testSet(lake: ObjectLake, config: DfpConfig, commit: string): Promise<Dataset> {
+  const data = await lakeDataset(lake, config, commit);
   return subset(data, splitRows(data, splitConfig(config)).test);
 }

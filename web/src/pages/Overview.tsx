@@ -38,6 +38,22 @@ export default function Overview() {
                       { key: 'detail', label: 'Detail', render: (s) => s.detail ?? '' },
                     ]}
                   />
+                  {d.pipeline.decisions.length > 0 && (
+                    <DataTable
+                      caption="Retraining decisions: the challenger next to the champion on the newest test months (retrain.when, retrain.metric, retrain.margin)"
+                      rows={d.pipeline.decisions}
+                      rowKey={(m) => m.name}
+                      columns={[
+                        { key: 'name', label: 'Model', render: (m) => <Link href={`/models?name=${encodeURIComponent(m.name)}`}>{m.name}</Link> },
+                        { key: 'retrained', label: 'Challenger', render: (m) => (m.retrained ? `v${m.candidate_version ?? '?'}` : 'none') },
+                        { key: 'metric', label: 'Metric' },
+                        { key: 'cand', label: 'Challenger value', numeric: true, render: (m) => num(m.candidate_value) },
+                        { key: 'prod', label: 'Champion value', numeric: true, render: (m) => (m.production_version ? `${num(m.production_value)} (v${m.production_version})` : '–') },
+                        { key: 'decision', label: 'Decision', render: (m) => <span className={`badge ${m.promoted ? 'succeeded' : 'kept'}`}>{m.promoted ? 'promoted' : m.retrained ? 'production kept' : 'not retrained'}</span> },
+                        { key: 'why', label: 'Why', render: (m) => [...new Set([m.retrain_reason, m.reason].filter(Boolean))].join('; ') },
+                      ]}
+                    />
+                  )}
                 </>
               ) : (
                 <p className="muted">
