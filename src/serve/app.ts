@@ -106,7 +106,7 @@ export async function buildServeApp(o: ServeAppOptions): Promise<FastifyInstance
   app.addSchema(scoreResultSchema);
   app.addSchema(errorSchema);
 
-  const models = new ServedModels(o.holder, o.fingerprint);
+  const models = new ServedModels(o.holder, o.fingerprint, o.apk?.holder);
   scoreRoutes(app, { models, metrics, lookup: o.online ? new FeatureLookup(o.online.service, o.online.featureService) : undefined, maxBatchItems: o.maxBatchItems ?? 1000 });
   opsRoutes(app, { models, metrics });
   adminRoutes(app, { models, apiKey: o.apiKey });

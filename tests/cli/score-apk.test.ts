@@ -248,6 +248,18 @@ describe('POST /v1/score/apk', { skip: missing }, () => {
     return { status: res.statusCode, json: res.json() as Record<string, unknown> & { error?: { code: string; message: string } } };
   };
 
+  test('/readyz and /v1/models name the static-only detector beside the primary and the fingerprint model', async () => {
+    const ready = (await s.app.inject({ method: 'GET', url: '/readyz' })).json() as { status: string; static?: { name: string; version: string } };
+    assert.equal(ready.status, 'ready');
+    assert.deepEqual(ready.static, { name: STATIC, version: '1' });
+    const models = (await s.app.inject({ method: 'GET', url: '/v1/models' })).json() as { static: string | null; loaded: { name: string; role: string; metadata: { static_only?: boolean } }[] };
+    assert.equal(models.static, STATIC);
+    const served = models.loaded.find((m) => m.role === 'static');
+    assert.equal(served?.name, STATIC);
+    assert.equal(served?.metadata.static_only, true);
+    assert.deepEqual(models.loaded.map((m) => m.role), ['primary', 'fingerprint', 'static']);
+  });
+
   test('an APK: score, verdict, the static-only model, top features, syscalls_absent — as dfp score --apk says', async () => {
     const r = await post(readFileSync(apks.mixed!));
     assert.equal(r.status, 200, JSON.stringify(r.json));

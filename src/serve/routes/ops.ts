@@ -29,9 +29,11 @@ export function opsRoutes(app: FastifyInstance, o: { models: ServedModels; metri
   app.get('/readyz', { schema: { summary: 'Readiness: 200 once the primary model (serve.model) is loaded, else 503', tags: ['ops'] } }, async (_req, reply) => {
     const cur = primary.current;
     if (!cur) return reply.code(503).send({ status: 'not ready', alias: primary.alias, ...(primary.name ? { model: primary.name } : {}), ...(primary.lastError ? { reason: primary.lastError } : {}) });
-    const fp = o.models.fingerprint;
-    const fingerprint = fp ? (fp.current?.batcher.scorer.ref ?? { name: fp.name ?? null, loaded: false, ...(fp.lastError ? { reason: fp.lastError } : {}) }) : undefined;
-    return { status: 'ready', alias: primary.alias, model: cur.batcher.scorer.ref, ...(fingerprint ? { fingerprint } : {}) };
+    // The companions never hold readiness back: their answers are optional (the fingerprint beside a verdict, APK scoring).
+    const companion = (h: ModelHolder | undefined) => (h ? (h.current?.batcher.scorer.ref ?? { name: h.name ?? null, loaded: false, ...(h.lastError ? { reason: h.lastError } : {}) }) : undefined);
+    const fingerprint = companion(o.models.fingerprint);
+    const staticModel = companion(o.models.staticOnly);
+    return { status: 'ready', alias: primary.alias, model: cur.batcher.scorer.ref, ...(fingerprint ? { fingerprint } : {}), ...(staticModel ? { static: staticModel } : {}) };
   });
 
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'] } }, async (_req, reply) => {
@@ -41,7 +43,7 @@ export function opsRoutes(app: FastifyInstance, o: { models: ServedModels; metri
 
   app.get(
     '/v1/models',
-    { schema: { summary: 'The models being served (the primary, whose verdict answers /v1/score, and the fingerprint model beside it) and what the sources offer', tags: ['models'] } },
+    { schema: { summary: 'The models being served (the primary, whose verdict answers /v1/score, the fingerprint model beside it, the static-only detector of /v1/score/apk) and what the sources offer', tags: ['models'] } },
     async () => {
       const all = o.models.all;
       const loaded = all.flatMap((m) => describe(m.holder, m.role) ?? []);
@@ -52,6 +54,7 @@ export function opsRoutes(app: FastifyInstance, o: { models: ServedModels; metri
         source: primary.opts.source.description,
         primary: primary.name ?? null,
         fingerprint: o.models.fingerprint ? (o.models.fingerprint.name ?? null) : null,
+        static: o.models.staticOnly ? (o.models.staticOnly.name ?? null) : null,
         serving: describe(primary, 'primary') ?? null,
         loaded,
         not_loaded,
