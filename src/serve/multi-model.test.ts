@@ -40,8 +40,9 @@ async function call(s: RunningServer, method: 'GET' | 'POST', url: string, body?
 }
 
 /** A server on `home`'s workspace with only these config overrides (defaults otherwise). */
+/** The workspace registers the two models only: no static-only detector (APK scoring off, serve.static_model=none). */
 function serve(home: string, overrides: string[] = []): Promise<RunningServer> {
-  return startServer(testConfig(['serve.poll_seconds=0', ...overrides], home), { host: '127.0.0.1', port: 0, log: silentLogger });
+  return startServer(testConfig(['serve.poll_seconds=0', 'serve.static_model=none', ...overrides], home), { host: '127.0.0.1', port: 0, log: silentLogger });
 }
 
 describe('two registered models, as `dfp run` leaves them (small self-made models)', () => {
